@@ -1,0 +1,49 @@
+"""Literal phrase matching on free text, with no user-supplied patterns.
+
+Text and phrases are normalised the same way (NFKC, casefold, every run of characters
+that are not letters or digits becomes one space), then a phrase matches when it occurs
+between word boundaries. So "Who's this?" matches the phrase "who s this" as well as
+"who's this", and "face-match" matches "face match", but "rematch" never matches "match".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_PHRASES = 200
+MAX_PHRASE_LENGTH = 80
+MAX_PHRASE_WORDS = 8
+
+# A fixed pattern of ours, never built from input: runs of non-alphanumerics (incl. "_").
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
+def normalise(text: str) -> str:
+    """Return `text` casefolded with punctuation and whitespace collapsed to single spaces."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return _SEPARATORS.sub(" ", folded).strip()
+
+
+def padded(text: str) -> str:
+    """Return the normalised text wrapped in spaces, ready for `contains_phrase`."""
+    return f" {normalise(text)} "
+
+
+def contains_phrase(padded_text: str, normalised_phrase: str) -> bool:
+    """Tell whether the phrase occurs in the padded text on word boundaries."""
+    return f" {normalised_phrase} " in padded_text
+
+
+def phrase_problem(phrase: object) -> str | None:
+    """Return why `phrase` cannot be used for matching, or None when it is fine."""
+    if not isinstance(phrase, str):
+        return "a phrase must be a string"
+    if len(phrase) > MAX_PHRASE_LENGTH:
+        return f"a phrase may have at most {MAX_PHRASE_LENGTH} characters"
+    words = normalise(phrase).split()
+    if not words:
+        return "a phrase needs at least one letter or digit"
+    if len(words) > MAX_PHRASE_WORDS:
+        return f"a phrase may have at most {MAX_PHRASE_WORDS} words"
+    return None

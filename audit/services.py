@@ -1,0 +1,57 @@
+"""Write audit events; every business write calls `audit_record` in its own transaction."""
+
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .chain import GENESIS_HASH, event_hash
+from .context import current_context
+from .models import AuditEvent
+
+# One chain for the whole trail: writers take this lock so sequence and hash stay linear.
+_CHAIN_LOCK_ID = 0x6761746568  # "gateh"
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+
+
+@transaction.atomic
+def audit_record(
+    *,
+    actor,
+    verb: str,
+    obj=None,
+    object_type: str = "",
+    object_id: str | int = "",
+    organization=None,
+    actor_role: str = "",
+    payload: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the trail, chained to the previous one by its hash."""
+    _lock_chain()
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = obj.pk
+    context = current_context()
+    prev = AuditEvent.objects.order_by("-seq").values_list("hash", flat=True).first()
+    prev_hash = prev or GENESIS_HASH
+    fields = {
+        "occurred_at": timezone.now(),
+        "actor_id": actor.pk if actor is not None else None,
+        "actor_label": actor.email if actor is not None else "system",
+        "actor_role": actor_role,
+        "organization_id": organization.pk if organization is not None else None,
+        "verb": verb,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "payload": payload or {},
+        "request_id": context.request_id,
+        "ip": context.ip,
+    }
+    return AuditEvent.objects.create(
+        prev_hash=prev_hash, hash=event_hash(prev_hash, fields), **fields
+    )

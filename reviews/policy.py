@@ -1,0 +1,52 @@
+"""Turn the published policy version in the database into a compiled decision policy."""
+
+from functools import lru_cache
+
+from reviews.decision import CompiledPolicy, compile_policy, parse_policy
+
+from .models import PolicyVersion
+
+
+def policy_document(version: PolicyVersion) -> dict:
+    """Return the version as a policy document (the format `export_policy` writes)."""
+    return {
+        "format": "gatehouse-policy/1",
+        "policy": version.policy.key,
+        "version": version.version,
+        "title": version.policy.title,
+        "rules": [
+            {
+                "id": rule.rule_id,
+                "title": rule.title,
+                "outcome": rule.outcome,
+                "weight": rule.weight,
+                "clause": rule.clause,
+                "source": rule.source,
+                "explanation": rule.explanation,
+                "condition": rule.condition,
+                "active": rule.active,
+            }
+            for rule in version.rules.all()
+        ],
+        "golden_cases": version.golden_cases,
+    }
+
+
+@lru_cache(maxsize=8)
+def _compiled(version_pk: int, content_hash: str) -> CompiledPolicy:
+    # Published versions are immutable, so (pk, hash) names one compiled policy for good.
+    version = PolicyVersion.objects.select_related("policy").get(pk=version_pk)
+    return compile_policy(parse_policy(policy_document(version)))
+
+
+def published_policy() -> tuple[PolicyVersion, CompiledPolicy]:
+    """Return the published policy version and its compiled form, compiling at most once."""
+    version = (
+        PolicyVersion.objects.select_related("policy")
+        .filter(status=PolicyVersion.Status.PUBLISHED)
+        .order_by("-published_at")
+        .first()
+    )
+    if version is None:
+        raise PolicyVersion.DoesNotExist("No policy version is published.")
+    return version, _compiled(version.pk, version.content_hash)

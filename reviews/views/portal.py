@@ -1,0 +1,67 @@
+"""The customer portal: an organization's members file and follow their applications."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.selectors import membership_for_request
+
+from .. import selectors, services
+from ..forms import ApplicationForm
+from ..models import ReviewAction
+
+
+def _membership_or_404(request):
+    membership = membership_for_request(request)
+    if membership is None:
+        raise Http404("You are not a member of any organization.")
+    return membership
+
+
+@login_required
+@require_GET
+def application_list(request):
+    membership = _membership_or_404(request)
+    applications = selectors.applications_for_organization(membership.organization)
+    return render(
+        request,
+        "reviews/application_list.html",
+        {"organization": membership.organization, "applications": applications},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_new(request):
+    membership = _membership_or_404(request)
+    form = ApplicationForm(request.POST or None, organization=membership.organization)
+    if request.method == "POST" and form.is_valid():
+        application = services.application_submit(
+            actor=request.user,
+            organization=membership.organization,
+            role=membership.role,
+            title=form.cleaned_data["title"],
+            facts=form.facts,
+        )
+        messages.success(request, f"{application.reference} was submitted for review.")
+        return redirect(application)
+    return render(request, "reviews/application_new.html", {"form": form})
+
+
+@login_required
+@require_GET
+def application_detail(request, pk: int):
+    membership = _membership_or_404(request)
+    application = selectors.application_get_for_member(organization=membership.organization, pk=pk)
+    decision = selectors.decision_for(application)
+    return render(
+        request,
+        "reviews/application_detail.html",
+        {
+            "application": application,
+            "decision": decision,
+            "approved": decision is not None and decision.kind == ReviewAction.Kind.APPROVE,
+        },
+    )

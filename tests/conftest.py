@@ -1,0 +1,144 @@
+"""Personas and helpers shared by the whole suite."""
+
+import copy
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+
+from accounts.models import Organization, Role, StaffGroup, User
+from accounts.services import membership_add, user_signup
+from reviews.services import application_submit
+
+from .services import unavailable
+
+PASSWORD = "correct-horse-battery-staple"
+
+FACTS = {
+    "acting_for": [],
+    "capabilities": ["face_liveness", "face_verification"],
+    "use_case": "identity_verification",
+    "deployment": {
+        "real_time": True,
+        "camera": "user_device",
+        "environment": "not_applicable",
+        "countries": ["GB"],
+    },
+    "gallery": "identity_documents",
+    "data_subjects": ["customers"],
+    "consent": "opt_in_with_alternative",
+    "human_review": True,
+    "consequential_decisions": [],
+    "description": "Customers take a selfie that we compare 1:1 with their own passport photo.",
+}
+
+
+def make_facts(organization: Organization, **overrides) -> dict:
+    """Return valid facts for the organization, with some keys replaced."""
+    facts = copy.deepcopy(FACTS)
+    facts.update(overrides)
+    return {"organization": organization.as_party(), **facts}
+
+
+def signup(email: str, org_name: str, *, country: str = "GB", org_type: str = "software_vendor"):
+    return user_signup(
+        email=email,
+        full_name=email.split("@")[0].title(),
+        password=PASSWORD,
+        organization_name=org_name,
+        country=country,
+        org_type=org_type,
+    )
+
+
+def staff(email: str, *groups: str, is_staff: bool = False) -> User:
+    user = User.objects.create_user(
+        email=email, password=PASSWORD, full_name=email.split("@")[0].title(), is_staff=is_staff
+    )
+    user.groups.set(Group.objects.filter(name__in=groups))
+    return user
+
+
+@pytest.fixture
+def applicant(db) -> User:
+    """The owner of Acme Identity, a British software vendor."""
+    return signup("alice@acme.example", "Acme Identity")
+
+
+@pytest.fixture
+def organization(applicant) -> Organization:
+    return applicant.memberships.get().organization
+
+
+@pytest.fixture
+def colleague(applicant, organization) -> User:
+    """A member of the applicant's organization."""
+    user = User.objects.create_user(
+        email="colin@acme.example", password=PASSWORD, full_name="Colin"
+    )
+    membership_add(actor=applicant, organization=organization, user=user, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """The owner of another tenant, who must never see Acme's objects."""
+    return signup("olga@other.example", "Other Org", country="FR", org_type="commercial")
+
+
+@pytest.fixture
+def reviewer(db) -> User:
+    return staff("riley@gatehouse.example", StaffGroup.REVIEWER)
+
+
+@pytest.fixture
+def senior_reviewer(db) -> User:
+    return staff("sam@gatehouse.example", StaffGroup.SENIOR_REVIEWER)
+
+
+@pytest.fixture
+def policy_staff(db) -> User:
+    return staff("pat@gatehouse.example", StaffGroup.POLICY_STAFF, is_staff=True)
+
+
+@pytest.fixture
+def submit(django_capture_on_commit_callbacks):
+    """Return a function that files an application and runs its assessment task."""
+
+    def _submit(user: User, title: str = "Selfie check", **overrides):
+        membership = user.memberships.select_related("organization").get()
+        with django_capture_on_commit_callbacks(execute=True):
+            application = application_submit(
+                actor=user,
+                organization=membership.organization,
+                role=membership.role,
+                title=title,
+                facts=make_facts(membership.organization, **overrides),
+            )
+        application.refresh_from_db()
+        return application
+
+    return _submit
+
+
+@pytest.fixture
+def postgresql(db):
+    """Require the tests' database to be PostgreSQL."""
+    if connection.vendor != "postgresql":
+        unavailable(
+            "PostgreSQL",
+            "apt-get install postgresql, then set "
+            "DATABASE_URL=postgres://postgres@127.0.0.1:5432/gatehouse",
+        )
+
+
+@pytest.fixture
+def seed_policy(transactional_db):
+    """Reinstall the seed policy, which transactional tests' flushes remove."""
+    from reviews.models import Policy, PolicyVersion, Rule
+    from reviews.seed import install_policy_document, load_seed_document
+
+    if not PolicyVersion.objects.filter(status="published").exists():
+        install_policy_document(
+            load_seed_document(), models=(Policy, PolicyVersion, Rule), publish=True
+        )

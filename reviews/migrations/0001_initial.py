@@ -7,154 +7,332 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Policy',
+            name="Policy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=64, unique=True)),
-                ('title', models.CharField(max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=64, unique=True)),
+                ("title", models.CharField(max_length=200)),
             ],
             options={
-                'verbose_name_plural': 'policies',
+                "verbose_name_plural": "policies",
             },
         ),
         migrations.CreateModel(
-            name='Application',
+            name="Application",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('facts', models.JSONField(help_text='Facts in the interchange format (facts.schema.json v1).')),
-                ('status', models.CharField(choices=[('submitted', 'Submitted, awaiting assessment'), ('in_review', 'In review'), ('approved', 'Approved'), ('denied', 'Denied')], default='submitted', max_length=16)),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "facts",
+                    models.JSONField(
+                        help_text="Facts in the interchange format (facts.schema.json v1)."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted, awaiting assessment"),
+                            ("in_review", "In review"),
+                            ("approved", "Approved"),
+                            ("denied", "Denied"),
+                        ],
+                        default="submitted",
+                        max_length=16,
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-submitted_at'],
+                "ordering": ["-submitted_at"],
             },
         ),
         migrations.CreateModel(
-            name='PolicyVersion',
+            name="PolicyVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=32)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('retired', 'Retired')], default='draft', max_length=16)),
-                ('content_hash', models.CharField(blank=True, max_length=64)),
-                ('golden_cases', models.JSONField(blank=True, default=list)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='reviews.policy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.CharField(max_length=32)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("retired", "Retired"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                ("content_hash", models.CharField(blank=True, max_length=64)),
+                ("golden_cases", models.JSONField(blank=True, default=list)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="reviews.policy",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['policy', '-created_at'],
+                "ordering": ["policy", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('facts_hash', models.CharField(max_length=64)),
-                ('outcome', models.CharField(choices=[('prohibited', 'Prohibited'), ('escalate', 'Escalate'), ('approvable', 'Approvable')], max_length=16)),
-                ('score', models.PositiveSmallIntegerField()),
-                ('result', models.JSONField(help_text="The engine's assessment, as it returned it.")),
-                ('assessed_at', models.DateTimeField()),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='reviews.application')),
-                ('policy_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reviews.policyversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("facts_hash", models.CharField(max_length=64)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("prohibited", "Prohibited"),
+                            ("escalate", "Escalate"),
+                            ("approvable", "Approvable"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("score", models.PositiveSmallIntegerField()),
+                (
+                    "result",
+                    models.JSONField(help_text="The engine's assessment, as it returned it."),
+                ),
+                ("assessed_at", models.DateTimeField()),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assessments",
+                        to="reviews.application",
+                    ),
+                ),
+                (
+                    "policy_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="reviews.policyversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-assessed_at', '-id'],
+                "ordering": ["-assessed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewAction',
+            name="ReviewAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('approve', 'Approved'), ('deny', 'Denied')], max_length=16)),
-                ('reason', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='reviews.application')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("approve", "Approved"), ("deny", "Denied")], max_length=16
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="actions",
+                        to="reviews.application",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Rule',
+            name="Rule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('rule_id', models.CharField(max_length=64, verbose_name='rule id')),
-                ('title', models.CharField(max_length=200)),
-                ('outcome', models.CharField(choices=[('prohibited', 'Prohibited'), ('escalate', 'Escalate'), ('approvable', 'Approvable')], max_length=16)),
-                ('weight', models.PositiveSmallIntegerField(default=0)),
-                ('clause', models.TextField(blank=True)),
-                ('source', models.CharField(blank=True, max_length=300)),
-                ('explanation', models.TextField(blank=True)),
-                ('condition', models.JSONField()),
-                ('active', models.BooleanField(default=True)),
-                ('policy_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='reviews.policyversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("rule_id", models.CharField(max_length=64, verbose_name="rule id")),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("prohibited", "Prohibited"),
+                            ("escalate", "Escalate"),
+                            ("approvable", "Approvable"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("weight", models.PositiveSmallIntegerField(default=0)),
+                ("clause", models.TextField(blank=True)),
+                ("source", models.CharField(blank=True, max_length=300)),
+                ("explanation", models.TextField(blank=True)),
+                ("condition", models.JSONField()),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "policy_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rules",
+                        to="reviews.policyversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['policy_version', 'order', 'id'],
+                "ordering": ["policy_version", "order", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['organization', '-submitted_at'], name='application_org_idx'),
+            model_name="application",
+            index=models.Index(
+                fields=["organization", "-submitted_at"], name="application_org_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['status', 'submitted_at'], name='application_queue_idx'),
+            model_name="application",
+            index=models.Index(fields=["status", "submitted_at"], name="application_queue_idx"),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['submitted', 'in_review', 'approved', 'denied'])), name='application_status_valid'),
+            model_name="application",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["submitted", "in_review", "approved", "denied"])
+                ),
+                name="application_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('decided_at__isnull', False), ('status__in', ['approved', 'denied'])), models.Q(('decided_at__isnull', True), ('status__in', ['submitted', 'in_review'])), _connector='OR'), name='application_decided_at_iff_decided'),
+            model_name="application",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("decided_at__isnull", False), ("status__in", ["approved", "denied"])),
+                    models.Q(
+                        ("decided_at__isnull", True), ("status__in", ["submitted", "in_review"])
+                    ),
+                    _connector="OR",
+                ),
+                name="application_decided_at_iff_decided",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='policyversion',
-            constraint=models.UniqueConstraint(fields=('policy', 'version'), name='policyversion_unique'),
+            model_name="policyversion",
+            constraint=models.UniqueConstraint(
+                fields=("policy", "version"), name="policyversion_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='policyversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'published')), fields=('policy',), name='policyversion_one_published'),
+            model_name="policyversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "published")),
+                fields=("policy",),
+                name="policyversion_one_published",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.UniqueConstraint(fields=('application', 'policy_version', 'facts_hash'), name='assessment_once'),
+            model_name="assessment",
+            constraint=models.UniqueConstraint(
+                fields=("application", "policy_version", "facts_hash"), name="assessment_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('score__lte', 100)), name='assessment_score_max'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__lte", 100)), name="assessment_score_max"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reviewaction',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind__in', ['approve', 'deny'])), fields=('application',), name='reviewaction_one_decision'),
+            model_name="reviewaction",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind__in", ["approve", "deny"])),
+                fields=("application",),
+                name="reviewaction_one_decision",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reviewaction',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='reviewaction_reason_required'),
+            model_name="reviewaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True),
+                name="reviewaction_reason_required",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rule',
-            constraint=models.UniqueConstraint(fields=('policy_version', 'rule_id'), name='rule_unique_id'),
+            model_name="rule",
+            constraint=models.UniqueConstraint(
+                fields=("policy_version", "rule_id"), name="rule_unique_id"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rule',
-            constraint=models.CheckConstraint(condition=models.Q(('weight__lte', 100)), name='rule_weight_max'),
+            model_name="rule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weight__lte", 100)), name="rule_weight_max"
+            ),
         ),
     ]

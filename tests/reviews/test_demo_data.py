@@ -11,9 +11,17 @@ def test_it_loads_the_demo_once_and_its_logins_work(client, db, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
-    assert (User.objects.count(), Organization.objects.count(), Application.objects.count()) == counts
+    assert (
+        User.objects.count(),
+        Organization.objects.count(),
+        Application.objects.count(),
+    ) == counts
     assert counts == (5, 2, 3)
     assert set(Assessment.objects.values_list("outcome", flat=True)) == {"approvable", "prohibited"}
-    for email in ("applicant@acme.example", "reviewer@gatehouse.example", "policy@gatehouse.example"):
+    for email in (
+        "applicant@acme.example",
+        "reviewer@gatehouse.example",
+        "policy@gatehouse.example",
+    ):
         assert client.login(username=email, password="gatehouse-demo-2026")
     assert client.get("/admin/reviews/policyversion/").status_code == 200

@@ -1,12 +1,11 @@
 """Walk the thin path in Debian's Chromium: sign up, file, review, see the outcome."""
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-from ..conftest import PASSWORD, staff
+from ..conftest import PASSWORD
 from ..services import CHROMIUM, chromium_available, unavailable
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -25,8 +24,8 @@ CHROMIUM_ARGS = [
 def page(live_server, seed_policy):
     if not chromium_available():
         unavailable("Chromium", "apt-get install -y chromium")
-    # Playwright's sync API runs an event loop; the ORM calls in this test are still sync.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # Build data before Playwright starts: inside its greenlet the ORM would open a second
+    # connection that nobody closes.
     from playwright.sync_api import sync_playwright
 
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -50,11 +49,10 @@ def sign_in(page, base: str, email: str) -> None:
 
 
 @pytest.mark.browser
-def test_it_walks_from_signup_to_a_visible_decision(page, live_server):
+def test_it_walks_from_signup_to_a_visible_decision(reviewer, page, live_server):
     from playwright.sync_api import expect
 
     base = live_server.url
-    staff("riley@gatehouse.example", "Reviewers")
 
     page.goto(f"{base}/accounts/login/")
     shot(page, "01-login")

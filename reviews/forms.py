@@ -10,6 +10,7 @@ from accounts.models import OrganizationType
 from reviews.decision import FactsError, parse_facts
 
 from . import choices
+from .models import Capability
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -28,8 +29,19 @@ _FIELD_FOR_PATH = {
     "human_review": "human_review",
     "consequential_decisions": "consequential_decisions",
     "description": "description",
-    "acting_for": "end_customer_name",
 }
+
+
+def capability_choices() -> list[tuple[str, str]]:
+    """Return the active capabilities of the catalogue policy staff keep, labelled for customers."""
+    rows = list(Capability.objects.values_list("code", "label", "description", "active"))
+    if not rows:  # an empty catalogue falls back to the built-in labels
+        return choices.CAPABILITIES
+    return [
+        (code, f"{label}: {description}" if description else label)
+        for code, label, description, active in rows
+        if active
+    ]
 
 
 def _yes_no(value: str) -> bool:
@@ -38,20 +50,6 @@ def _yes_no(value: str) -> bool:
 
 class ApplicationForm(forms.Form):
     title = forms.CharField(max_length=200, help_text="A short name for this use case.")
-    end_customer_name = forms.CharField(
-        max_length=200,
-        required=False,
-        label="End customer (if you build or operate this for someone else)",
-        help_text="Leave empty when your organization is the end user.",
-    )
-    end_customer_country = forms.CharField(
-        max_length=2, required=False, label="End customer's country", help_text="e.g. US, GB"
-    )
-    end_customer_type = forms.ChoiceField(
-        required=False,
-        label="End customer's type",
-        choices=[("", "---------"), *OrganizationType.choices],
-    )
     capabilities = forms.MultipleChoiceField(
         choices=choices.CAPABILITIES, widget=forms.CheckboxSelectMultiple
     )
@@ -98,13 +96,14 @@ class ApplicationForm(forms.Form):
         help_text="In your own words: what the system does, where, and for whom.",
     )
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, acting_for: list[dict], **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
+        self.acting_for = acting_for
+        self.fields["capabilities"].choices = capability_choices()
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Fieldset("The use case", "title", "use_case", "description"),
-            Fieldset("For whom", "end_customer_name", "end_customer_country", "end_customer_type"),
             Fieldset("Capabilities", "capabilities"),
             Fieldset("Deployment", "real_time", "camera", "environment", "countries"),
             Fieldset(
@@ -115,8 +114,8 @@ class ApplicationForm(forms.Form):
                 "human_review",
                 "consequential_decisions",
             ),
-            Submit("submit", "Submit application", css_class="btn-primary"),
         )
+        self.helper.form_tag = False
 
     def clean_countries(self) -> list[str]:
         codes = [code.strip().upper() for code in self.cleaned_data["countries"].split(",")]
@@ -130,21 +129,8 @@ class ApplicationForm(forms.Form):
             )
         return list(dict.fromkeys(codes))
 
-    def clean_end_customer_country(self) -> str:
-        code = self.cleaned_data["end_customer_country"].strip().upper()
-        if code and not _COUNTRY.match(code):
-            raise forms.ValidationError(
-                "Enter a two-letter country code such as US.", code="country"
-            )
-        return code
-
     def clean(self):
         cleaned = super().clean()
-        name = cleaned.get("end_customer_name", "").strip()
-        if name and not (cleaned.get("end_customer_country") and cleaned.get("end_customer_type")):
-            raise forms.ValidationError(
-                "Give the end customer's country and type too.", code="end_customer_incomplete"
-            )
         if self.errors:
             return cleaned
         try:
@@ -156,18 +142,9 @@ class ApplicationForm(forms.Form):
         return cleaned
 
     def _facts(self, cleaned) -> dict:
-        acting_for = []
-        if cleaned.get("end_customer_name", "").strip():
-            acting_for.append(
-                {
-                    "name": cleaned["end_customer_name"].strip(),
-                    "country": cleaned["end_customer_country"],
-                    "type": cleaned["end_customer_type"],
-                }
-            )
         return {
             "organization": self.organization.as_party(),
-            "acting_for": acting_for,
+            "acting_for": self.acting_for,
             "capabilities": cleaned["capabilities"],
             "use_case": cleaned["use_case"],
             "deployment": {
@@ -183,6 +160,58 @@ class ApplicationForm(forms.Form):
             "consequential_decisions": cleaned["consequential_decisions"],
             "description": cleaned["description"],
         }
+
+
+class EndCustomerForm(forms.Form):
+    """One end customer the applicant builds or operates the system for."""
+
+    name = forms.CharField(max_length=200, required=False)
+    country = forms.CharField(max_length=2, required=False, help_text="e.g. US, GB")
+    type = forms.ChoiceField(required=False, choices=[("", "---------"), *OrganizationType.choices])
+
+    def clean_country(self) -> str:
+        code = self.cleaned_data["country"].strip().upper()
+        if code and not _COUNTRY.match(code):
+            raise forms.ValidationError(
+                "Enter a two-letter country code such as US.", code="country"
+            )
+        return code
+
+    def clean(self):
+        cleaned = super().clean()
+        filled = [cleaned.get(name) for name in ("name", "country", "type")]
+        if any(filled) and not all(filled):
+            raise forms.ValidationError(
+                "Give the end customer's name, country and type.", code="end_customer_incomplete"
+            )
+        return cleaned
+
+    def party(self) -> dict | None:
+        """Return the end customer as a party of the facts format, or None for an empty row."""
+        if not self.cleaned_data.get("name"):
+            return None
+        return {
+            "name": self.cleaned_data["name"].strip(),
+            "country": self.cleaned_data["country"],
+            "type": self.cleaned_data["type"],
+        }
+
+
+class BaseEndCustomerFormSet(forms.BaseFormSet):
+    def parties(self) -> list[dict]:
+        return [party for form in self.forms if (party := form.party()) is not None]
+
+
+EndCustomerFormSet = forms.formset_factory(
+    EndCustomerForm, formset=BaseEndCustomerFormSet, extra=3, max_num=20, validate_max=True
+)
+
+
+def end_customer_helper() -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.template = "bootstrap5/table_inline_formset.html"
+    return helper
 
 
 class DecisionForm(forms.Form):

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.selectors import membership_for_request
 
 from .. import selectors, services
-from ..forms import ApplicationForm
+from ..forms import ApplicationForm, EndCustomerFormSet, end_customer_helper
 from ..models import ReviewAction
 
 
@@ -36,8 +36,11 @@ def application_list(request):
 @require_http_methods(["GET", "POST"])
 def application_new(request):
     membership = _membership_or_404(request)
-    form = ApplicationForm(request.POST or None, organization=membership.organization)
-    if request.method == "POST" and form.is_valid():
+    data = request.POST if request.method == "POST" else None
+    end_customers = EndCustomerFormSet(data, prefix="acting_for")
+    acting_for = end_customers.parties() if data is not None and end_customers.is_valid() else []
+    form = ApplicationForm(data, organization=membership.organization, acting_for=acting_for)
+    if data is not None and end_customers.is_valid() and form.is_valid():
         application = services.application_submit(
             actor=request.user,
             organization=membership.organization,
@@ -47,7 +50,12 @@ def application_new(request):
         )
         messages.success(request, f"{application.reference} was submitted for review.")
         return redirect(application)
-    return render(request, "reviews/application_new.html", {"form": form})
+    context = {
+        "form": form,
+        "end_customers": end_customers,
+        "end_customer_helper": end_customer_helper(),
+    }
+    return render(request, "reviews/application_new.html", context)
 
 
 @login_required

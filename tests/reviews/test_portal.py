@@ -24,7 +24,17 @@ FORM = {
     "consent": "opt_in_with_alternative",
     "human_review": "yes",
     "description": "Customers take a selfie that we compare 1:1 with their own passport photo.",
+    "acting_for-TOTAL_FORMS": "3",
+    "acting_for-INITIAL_FORMS": "0",
 }
+
+
+def end_customer(index: int, name: str, country: str, org_type: str) -> dict:
+    return {
+        f"acting_for-{index}-name": name,
+        f"acting_for-{index}-country": country,
+        f"acting_for-{index}-type": org_type,
+    }
 
 
 def test_it_files_an_application_and_assesses_it(
@@ -70,11 +80,12 @@ def test_it_keeps_what_was_typed_and_shows_the_error_next_to_the_field(client, a
 def test_it_asks_for_the_end_customers_country_and_type(client, applicant):
     client.force_login(applicant)
 
-    response = client.post(
-        reverse("reviews:application_new"), {**FORM, "end_customer_name": "City PD"}
-    )
+    form = {**FORM, **end_customer(1, "City PD", "", "")}
 
-    assert "Give the end customer&#x27;s country and type too." in response.text
+    response = client.post(reverse("reviews:application_new"), form)
+
+    assert "Give the end customer&#x27;s name, country and type." in response.text
+    assert 'value="City PD"' in response.text
     assert not Application.objects.exists()
 
 
@@ -85,15 +96,18 @@ def test_it_treats_an_application_for_a_us_police_department_as_prohibited(
     form = {
         **FORM,
         "capabilities": ["face_identification"],
-        "end_customer_name": "Springfield PD",
-        "end_customer_country": "us",
-        "end_customer_type": "police",
+        **end_customer(0, "Northbank", "GB", "commercial"),
+        **end_customer(2, "Springfield PD", "us", "police"),
     }
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("reviews:application_new"), form)
 
     assessment = Assessment.objects.get()
+    assert [party["name"] for party in assessment.application.facts["acting_for"]] == [
+        "Northbank",
+        "Springfield PD",
+    ]
     assert assessment.outcome == "prohibited"
     assert "US-POLICE-FR" in [hit["rule"] for hit in assessment.hits]
 

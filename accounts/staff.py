@@ -8,8 +8,13 @@ from .models import StaffGroup
 _POLICY_STAFF_PERMISSIONS = {
     "reviews": {
         "policy": ("add", "change", "view"),
-        "policyversion": ("add", "change", "view"),
+        # Deleting is offered for drafts only; publishing is a permission of its own.
+        "policyversion": ("add", "change", "delete", "view", "publish"),
         "rule": ("add", "change", "delete", "view"),
+        "capability": ("add", "change", "view"),
+        "reasoncode": ("add", "change", "view"),
+        "policysimulation": ("view",),
+        "reassessment": ("view",),
         "application": ("view",),
         "assessment": ("view",),
     },

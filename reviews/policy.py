@@ -50,3 +50,10 @@ def published_policy() -> tuple[PolicyVersion, CompiledPolicy]:
     if version is None:
         raise PolicyVersion.DoesNotExist("No policy version is published.")
     return version, _compiled(version.pk, version.content_hash)
+
+
+def compile_version(version: PolicyVersion) -> CompiledPolicy:
+    """Compile any version, draft included; raise PolicyError when its rules are invalid."""
+    if not version.is_draft:
+        return _compiled(version.pk, version.content_hash)
+    return compile_policy(parse_policy(policy_document(version)))

@@ -17,13 +17,14 @@ def install_policy_document(document: dict, *, models, publish: bool):
     policy, _ = Policy.objects.get_or_create(
         key=document["policy"], defaults={"title": document.get("title", document["policy"])}
     )
+    # Rules can only be added to a draft (the database enforces it), so publish afterwards.
     version = PolicyVersion.objects.create(
         policy=policy,
         version=document["version"],
-        status="published" if publish else "draft",
+        status="draft",
         content_hash=policy_content_hash(spec),
         golden_cases=document.get("golden_cases", []),
-        published_at=timezone.now() if publish else None,
+        notes="The seed policy shipped with Gatehouse.",
     )
     Rule.objects.bulk_create(
         Rule(
@@ -33,14 +34,19 @@ def install_policy_document(document: dict, *, models, publish: bool):
             title=rule["title"],
             outcome=rule["outcome"],
             weight=rule["weight"],
-            clause=rule.get("clause", ""),
-            source=rule.get("source", ""),
-            explanation=rule.get("explanation", ""),
+            clause=rule["clause"],
+            source=rule["source"],
+            explanation=rule["explanation"],
             condition=rule["condition"],
             active=rule.get("active", True),
         )
         for index, rule in enumerate(document["rules"])
     )
+    if publish:
+        PolicyVersion.objects.filter(pk=version.pk).update(
+            status="published", published_at=timezone.now()
+        )
+        version.refresh_from_db()
     return version
 
 

@@ -16,7 +16,7 @@ from . import nodes as n
 from . import vocabulary as v
 from .facts import Facts, Party
 from .outcome import Outcome
-from .text import contains_phrase, padded
+from .text import padded_words
 
 Witness = tuple[str, str]
 Witnesses = tuple[Witness, ...]
@@ -29,25 +29,34 @@ RULE_KEY = "rule"
 class Env:
     """Hold what one evaluation needs: the facts, earlier rules' results, text caches."""
 
-    __slots__ = ("_padded", "facts", "fired")
+    __slots__ = ("_texts", "facts", "fired")
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
         self.fired: dict[str, Outcome] = {}
-        self._padded: dict[str, str] = {}
+        self._texts: dict[str, tuple[str, frozenset[str]]] = {}
 
     def padded_text(self, fact: n.Fact) -> str:
         """Return the normalised text of a fact, normalising it once per evaluation."""
-        text = self._padded.get(fact.path)
-        if text is None:
-            text = self._padded[fact.path] = padded(fact.get(self.facts) or "")
-        return text
+        return self.text(fact)[0]
+
+    def text(self, fact: n.Fact) -> tuple[str, frozenset[str]]:
+        """Return a fact's padded normalised text and its set of words, once per evaluation."""
+        found = self._texts.get(fact.path)
+        if found is None:
+            found = self._texts[fact.path] = text_and_words(fact.get(self.facts))
+        return found
+
+
+def text_and_words(value: str | None) -> tuple[str, frozenset[str]]:
+    """Return the padded normalised text (see `text.padded`) and the words it holds."""
+    return padded_words(value or "")
 
 
 def compile_node(node: n.Node) -> Test:
     """Return a closure that evaluates `node`; call it as ``test(env, env.facts)``."""
     if isinstance(node, n.All):
-        return _all(tuple(compile_node(child) for child in node.children))
+        return _all(tuple(compile_node(child) for child in node.children), _order(node.children))
     if isinstance(node, n.AnyOf):
         return _any(tuple(compile_node(child) for child in node.children))
     if isinstance(node, n.Not):
@@ -87,17 +96,60 @@ def render_party(party: Party) -> str:
     return f"{party.name}, {described}" if party.name else described
 
 
-def _all(tests: tuple[Test, ...]) -> Test:
-    def test(env: Env, subject: Any) -> Witnesses | None:
-        found: Witnesses = ()
-        for part in tests:
+# Relative cost of evaluating a node, to try cheap conditions of an "all" first.
+_TEXT_COST = 100
+_PARTY_COST = 5
+
+
+def _cost(node: n.Node) -> int:
+    if isinstance(node, n.All | n.AnyOf):
+        return sum(_cost(child) for child in node.children)
+    if isinstance(node, n.Not):
+        return _cost(node.child)
+    if isinstance(node, n.SomeParty):
+        return _PARTY_COST + _cost(node.child)
+    if isinstance(node, n.TextAny):
+        return _TEXT_COST
+    return 1
+
+
+def _order(children: tuple[n.Node, ...]) -> tuple[int, ...]:
+    """Return the positions of `children`, cheapest first (stable among equals)."""
+    return tuple(sorted(range(len(children)), key=lambda i: _cost(children[i])))
+
+
+def _all(tests: tuple[Test, ...], order: tuple[int, ...]) -> Test:
+    if order == tuple(range(len(tests))):
+
+        def test(env: Env, subject: Any) -> Witnesses | None:
+            found: Witnesses = ()
+            for part in tests:
+                witnesses = part(env, subject)
+                if witnesses is None:
+                    return None
+                found += witnesses
+            return found
+
+        return test
+
+    # Conditions are pure, so evaluating them cheapest first and stopping at the first
+    # false one gives the same answer; the witnesses are still joined in written order.
+    ordered = tuple((i, tests[i]) for i in order)
+    size = len(tests)
+
+    def reordered(env: Env, subject: Any) -> Witnesses | None:
+        results: list[Witnesses] = [()] * size
+        for i, part in ordered:
             witnesses = part(env, subject)
             if witnesses is None:
                 return None
+            results[i] = witnesses
+        found: Witnesses = ()
+        for witnesses in results:
             found += witnesses
         return found
 
-    return test
+    return reordered
 
 
 def _any(tests: tuple[Test, ...]) -> Test:
@@ -167,8 +219,10 @@ def _intersects(fact: n.Fact, values: frozenset[str]) -> Test:
     get, path = fact.get, fact.path
 
     def test(env: Env, subject: Any) -> Witnesses | None:
-        found = tuple((path, item) for item in get(subject) if item in values)
-        return found or None
+        items = get(subject)
+        if values.isdisjoint(items):
+            return None
+        return tuple((path, item) for item in items if item in values)
 
     return test
 
@@ -184,12 +238,32 @@ def _empty(fact: n.Fact) -> Test:
 
 def _text_any(fact: n.Fact, phrases: tuple[tuple[str, str], ...]) -> Test:
     get, path = fact.get, fact.path
+    # A phrase can only occur on word boundaries where its first word is a word of the
+    # text, so phrases are indexed by first word and only those candidates are searched
+    # (as `contains_phrase` does, with the padded key built once here). Candidates keep
+    # their position, so witnesses come in phrase order as with a plain scan.
+    by_first: dict[str, list[tuple[int, str, str]]] = {}
+    for position, (phrase, key) in enumerate(phrases):
+        by_first.setdefault(key.split(" ", 1)[0], []).append((position, phrase, f" {key} "))
+    index = {word: tuple(entries) for word, entries in by_first.items()}
+    first_words = frozenset(index)
 
     def test(env: Env, subject: Any) -> Witnesses | None:
         # The application's description is normalised once per evaluation; a party
         # name is short and normalised on the spot.
-        text = env.padded_text(fact) if subject is env.facts else padded(get(subject) or "")
-        found = tuple((path, phrase) for phrase, key in phrases if contains_phrase(text, key))
+        if subject is env.facts:
+            text, words = env.text(fact)
+        else:
+            text, words = text_and_words(get(subject))
+        common = first_words.intersection(words)
+        if not common:
+            return None
+        if len(common) == 1:
+            (word,) = common
+            candidates = index[word]
+        else:
+            candidates = sorted(entry for word in common for entry in index[word])
+        found = tuple((path, phrase) for _, phrase, key in candidates if key in text)
         return found or None
 
     return test

@@ -122,13 +122,14 @@ def evaluate(policy: CompiledPolicy, facts: Facts, *, now: datetime) -> Assessme
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
     env = Env(facts)
+    fired = env.fired
     hits: list[Hit] = []
     for rule in policy.rules:
         witnesses = rule.test(env, facts)
         if witnesses is None:
             continue
         spec = rule.spec
-        env.fired[spec.id] = spec.outcome
+        fired[spec.id] = spec.outcome
         hits.append(
             Hit(
                 rule=spec.id,
@@ -142,7 +143,8 @@ def evaluate(policy: CompiledPolicy, facts: Facts, *, now: datetime) -> Assessme
             )
         )
     return Assessment(
-        outcome=Outcome.most_severe(hit.outcome for hit in hits),
+        # `fired` holds the outcome of each hit (rule ids are unique).
+        outcome=Outcome.most_severe(fired.values()),
         score=score(hits),
         hits=tuple(hits),
         policy_version=policy.version,

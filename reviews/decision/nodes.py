@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -42,34 +43,34 @@ def _facts(*facts: Fact) -> MappingProxyType[str, Fact]:
 
 # Facts of an application, named by their dotted path in the facts document.
 FACTS = _facts(
-    Fact("capabilities", LIST, "capability", lambda f: f.capabilities),
-    Fact("use_case", SCALAR, "use_case", lambda f: f.use_case),
-    Fact("deployment.real_time", SCALAR, BOOLEAN, lambda f: f.deployment.real_time),
-    Fact("deployment.camera", SCALAR, "camera", lambda f: f.deployment.camera),
-    Fact("deployment.environment", SCALAR, "environment", lambda f: f.deployment.environment),
-    Fact("deployment.countries", LIST, COUNTRY, lambda f: f.deployment.countries),
-    Fact("gallery", SCALAR, "gallery", lambda f: f.gallery),
-    Fact("data_subjects", LIST, "data_subject", lambda f: f.data_subjects),
-    Fact("consent", SCALAR, "consent", lambda f: f.consent),
-    Fact("human_review", SCALAR, BOOLEAN, lambda f: f.human_review),
+    Fact("capabilities", LIST, "capability", attrgetter("capabilities")),
+    Fact("use_case", SCALAR, "use_case", attrgetter("use_case")),
+    Fact("deployment.real_time", SCALAR, BOOLEAN, attrgetter("deployment.real_time")),
+    Fact("deployment.camera", SCALAR, "camera", attrgetter("deployment.camera")),
+    Fact("deployment.environment", SCALAR, "environment", attrgetter("deployment.environment")),
+    Fact("deployment.countries", LIST, COUNTRY, attrgetter("deployment.countries")),
+    Fact("gallery", SCALAR, "gallery", attrgetter("gallery")),
+    Fact("data_subjects", LIST, "data_subject", attrgetter("data_subjects")),
+    Fact("consent", SCALAR, "consent", attrgetter("consent")),
+    Fact("human_review", SCALAR, BOOLEAN, attrgetter("human_review")),
     Fact(
         "consequential_decisions",
         LIST,
         "consequential_decision",
-        lambda f: f.consequential_decisions,
+        attrgetter("consequential_decisions"),
     ),
-    Fact("description", TEXT, FREE_TEXT, lambda f: f.description),
-    Fact("organization.type", SCALAR, "party_type", lambda f: f.organization.type),
-    Fact("organization.country", SCALAR, COUNTRY, lambda f: f.organization.country),
-    Fact("organization.name", TEXT, FREE_TEXT, lambda f: f.organization.name),
-    Fact("acting_for", PARTIES, PARTY, lambda f: f.acting_for),
+    Fact("description", TEXT, FREE_TEXT, attrgetter("description")),
+    Fact("organization.type", SCALAR, "party_type", attrgetter("organization.type")),
+    Fact("organization.country", SCALAR, COUNTRY, attrgetter("organization.country")),
+    Fact("organization.name", TEXT, FREE_TEXT, attrgetter("organization.name")),
+    Fact("acting_for", PARTIES, PARTY, attrgetter("acting_for")),
 )
 
 # Facts of one party, named inside `some_party`.
 PARTY_FACTS = _facts(
-    Fact("type", SCALAR, "party_type", lambda p: p.type),
-    Fact("country", SCALAR, COUNTRY, lambda p: p.country),
-    Fact("name", TEXT, FREE_TEXT, lambda p: p.name),
+    Fact("type", SCALAR, "party_type", attrgetter("type")),
+    Fact("country", SCALAR, COUNTRY, attrgetter("country")),
+    Fact("name", TEXT, FREE_TEXT, attrgetter("name")),
 )
 
 

@@ -1,85 +1,11 @@
-"""Applications, the policy they are assessed against, assessments and review actions."""
+"""Applications, their assessments and the review actions taken on them."""
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-
-class Outcome(models.TextChoices):
-    PROHIBITED = "prohibited", "Prohibited"
-    ESCALATE = "escalate", "Escalate"
-    APPROVABLE = "approvable", "Approvable"
-
-
-class Policy(models.Model):
-    """A named restriction policy; its rules live in versions."""
-
-    key = models.SlugField(max_length=64, unique=True)
-    title = models.CharField(max_length=200)
-
-    class Meta:
-        verbose_name_plural = "policies"
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class PolicyVersion(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        RETIRED = "retired", "Retired"
-
-    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="versions")
-    version = models.CharField(max_length=32)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    content_hash = models.CharField(max_length=64, blank=True)
-    golden_cases = models.JSONField(default=list, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["policy", "-created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["policy", "version"], name="policyversion_unique"),
-            models.UniqueConstraint(
-                fields=["policy"],
-                condition=models.Q(status="published"),
-                name="policyversion_one_published",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.policy.key} {self.version} ({self.status})"
-
-
-class Rule(models.Model):
-    """One rule of a policy version: a condition over the facts and the outcome it gives."""
-
-    policy_version = models.ForeignKey(
-        PolicyVersion, on_delete=models.CASCADE, related_name="rules"
-    )
-    order = models.PositiveIntegerField(default=0)
-    rule_id = models.CharField("rule id", max_length=64)
-    title = models.CharField(max_length=200)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    weight = models.PositiveSmallIntegerField(default=0)
-    clause = models.TextField(blank=True)
-    source = models.CharField(max_length=300, blank=True)
-    explanation = models.TextField(blank=True)
-    condition = models.JSONField()
-    active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["policy_version", "order", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["policy_version", "rule_id"], name="rule_unique_id"),
-            models.CheckConstraint(condition=models.Q(weight__lte=100), name="rule_weight_max"),
-        ]
-
-    def __str__(self) -> str:
-        return self.rule_id
+from .policy import Outcome, PolicyVersion
 
 
 class Application(models.Model):
@@ -102,12 +28,22 @@ class Application(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     submitted_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
+    needs_rereview = models.BooleanField(
+        default=False,
+        help_text="Set when a policy change makes an approved application's outcome stricter.",
+    )
+    rereview_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]
         indexes = [
             models.Index(fields=["organization", "-submitted_at"], name="application_org_idx"),
             models.Index(fields=["status", "submitted_at"], name="application_queue_idx"),
+            models.Index(
+                fields=["submitted_at"],
+                condition=models.Q(needs_rereview=True),
+                name="application_rereview_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -10,8 +10,8 @@ from accounts.selectors import user_is_reviewer, user_is_senior_reviewer, user_o
 from audit.services import audit_record
 from reviews.decision import evaluate, parse_facts
 
-from .models import Application, Assessment, Outcome, ReviewAction
-from .policy import published_policy
+from ..models import Application, Assessment, Outcome, ReviewAction
+from ..policy import published_policy
 
 
 class ReviewError(Exception):
@@ -39,7 +39,7 @@ def application_submit(*, actor, organization, role: str, title: str, facts: dic
         organization=organization,
         payload={"title": title, "facts": canonical},
     )
-    from .tasks import assess_application  # the tasks module imports this one
+    from ..tasks import assess_application  # the tasks module imports this one
 
     transaction.on_commit(lambda: assess_application.delay(application.pk))
     return application
@@ -57,15 +57,22 @@ def application_assess(*, application_id: int, now: datetime) -> Assessment:
     if existing is not None:
         return existing
     result = evaluate(policy, parse_facts(application.facts), now=now)
-    assessment = Assessment.objects.create(
-        application=application,
-        policy_version=version,
-        facts_hash=digest,
-        outcome=result.outcome.value,
-        score=result.score,
-        result=result.to_dict(),
-        assessed_at=now,
-    )
+    try:
+        with transaction.atomic():
+            assessment = Assessment.objects.create(
+                application=application,
+                policy_version=version,
+                facts_hash=digest,
+                outcome=result.outcome.value,
+                score=result.score,
+                result=result.to_dict(),
+                assessed_at=now,
+            )
+    except IntegrityError:
+        # A re-assessment run assessed the same facts under this version meanwhile.
+        return Assessment.objects.get(
+            application=application, policy_version=version, facts_hash=digest
+        )
     if application.status == Application.Status.SUBMITTED:
         application.status = Application.Status.IN_REVIEW
         application.save(update_fields=["status"])

@@ -1,0 +1,367 @@
+"""Policy staff's writes: drafts, publication, simulation and re-assessment, and admin edits."""
+
+from collections import Counter
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Model
+
+from audit.services import audit_record
+from reviews.decision import PolicyError, evaluate, golden_case_failures, parse_facts
+
+from ..models import (
+    Application,
+    Assessment,
+    Outcome,
+    PolicySimulation,
+    PolicyVersion,
+    Reassessment,
+    Rule,
+)
+from ..models.policy import RunStatus
+from ..policy import compile_version
+from .applications import facts_hash
+
+CHUNK_SIZE = 500
+MAX_LISTED_CHANGES = 5000
+REASSESSED_STATUSES = (
+    Application.Status.SUBMITTED,
+    Application.Status.IN_REVIEW,
+    Application.Status.APPROVED,
+)
+
+
+class PolicyPublishError(Exception):
+    """Publication refused; `problems` lists every reason, for the page to show."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _staff_role(actor) -> str:
+    return "policy_staff" if actor is not None else "system"
+
+
+@transaction.atomic
+def policy_version_create_draft(*, actor, source_version_id: int, version: str, now: datetime):
+    """Copy a version's rules and golden cases into a new draft named `version`."""
+    source = PolicyVersion.objects.select_related("policy").get(pk=source_version_id)
+    draft = PolicyVersion.objects.create(
+        policy=source.policy,
+        version=version,
+        golden_cases=source.golden_cases,
+        notes=f"Drafted from {source.version}.",
+        created_by=actor,
+        created_at=now,
+    )
+    Rule.objects.bulk_create(
+        Rule(
+            policy_version=draft,
+            **{
+                field: getattr(rule, field)
+                for field in (
+                    "order",
+                    "rule_id",
+                    "title",
+                    "outcome",
+                    "weight",
+                    "clause",
+                    "source",
+                    "explanation",
+                    "condition",
+                    "active",
+                )
+            },
+        )
+        for rule in source.rules.all()
+    )
+    audit_record(
+        actor=actor,
+        actor_role=_staff_role(actor),
+        verb="policy_version.drafted",
+        obj=draft,
+        payload={"from_version": source.version, "version": version},
+    )
+    return draft
+
+
+@transaction.atomic
+def policy_version_publish(*, actor, version_id: int, now: datetime) -> Reassessment:
+    """Publish a draft whose golden cases all pass, retire the previous version, re-assess."""
+    version = PolicyVersion.objects.select_for_update().select_related("policy").get(pk=version_id)
+    if not version.is_draft:
+        raise PolicyPublishError([f"Version {version.version} is {version.status}, not a draft."])
+    try:
+        policy = compile_version(version)
+    except PolicyError as error:
+        raise PolicyPublishError([f"{path}: {message}" for path, message in error.errors]) from None
+    failures = list(golden_case_failures(policy, now=now))
+    if not policy.spec.golden_cases:
+        failures.append("The version has no golden cases; add worked cases before publishing.")
+    if failures:
+        raise PolicyPublishError(failures)
+    previous = (
+        PolicyVersion.objects.select_for_update()
+        .filter(policy=version.policy, status=PolicyVersion.Status.PUBLISHED)
+        .first()
+    )
+    if previous is not None:
+        previous.status = PolicyVersion.Status.RETIRED
+        previous.retired_at = now
+        previous.save(update_fields=["status", "retired_at"])
+    version.status = PolicyVersion.Status.PUBLISHED
+    version.content_hash = policy.hash
+    version.published_by = actor
+    version.published_at = now
+    version.save(update_fields=["status", "content_hash", "published_by", "published_at"])
+    run = Reassessment.objects.create(
+        policy_version=version, created_by=actor, created_at=now, total=_reassessed().count()
+    )
+    audit_record(
+        actor=actor,
+        actor_role=_staff_role(actor),
+        verb="policy_version.published",
+        obj=version,
+        payload={
+            "version": version.version,
+            "hash": version.content_hash,
+            "retired": previous.version if previous else None,
+            "golden_cases": len(policy.spec.golden_cases),
+            "reassessment_id": run.pk,
+        },
+    )
+    from ..tasks import reassess_applications
+
+    transaction.on_commit(lambda: reassess_applications.delay(run.pk))
+    return run
+
+
+@transaction.atomic
+def policy_simulation_start(*, actor, version_id: int, now: datetime) -> PolicySimulation:
+    """Check that the draft compiles and schedule a simulation of it over every application."""
+    version = PolicyVersion.objects.get(pk=version_id)
+    try:
+        compile_version(version)
+    except PolicyError as error:
+        raise PolicyPublishError([f"{path}: {message}" for path, message in error.errors]) from None
+    simulation = PolicySimulation.objects.create(
+        policy_version=version,
+        created_by=actor,
+        created_at=now,
+        total=Application.objects.count(),
+    )
+    audit_record(
+        actor=actor,
+        actor_role=_staff_role(actor),
+        verb="policy_version.simulated",
+        obj=version,
+        payload={"simulation_id": simulation.pk, "applications": simulation.total},
+    )
+    from ..tasks import simulate_policy
+
+    transaction.on_commit(lambda: simulate_policy.delay(simulation.pk))
+    return simulation
+
+
+def _reassessed():
+    return Application.objects.filter(status__in=REASSESSED_STATUSES)
+
+
+def _latest_outcomes(application_ids: list[int]) -> dict[int, str]:
+    latest: dict[int, str] = {}
+    rows = (
+        Assessment.objects.filter(application_id__in=application_ids)
+        .order_by("application_id", "-assessed_at", "-id")
+        .values_list("application_id", "outcome")
+    )
+    for application_id, outcome in rows:
+        latest.setdefault(application_id, outcome)
+    return latest
+
+
+def _change_row(application: Application, was: str | None, now_outcome: str) -> dict:
+    return {
+        "id": application.pk,
+        "reference": application.reference,
+        "title": application.title,
+        "organization": application.organization.name,
+        "status": application.status,
+        "was": was or "unassessed",
+        "now": now_outcome,
+    }
+
+
+def _record_progress(run, chunk: list[Application], transitions: Counter, changes: list) -> bool:
+    """Advance the run past the chunk; return whether more applications remain."""
+    run.processed += len(chunk)
+    run.last_application_id = chunk[-1].pk if chunk else run.last_application_id
+    merged = Counter(run.transitions)
+    merged.update(transitions)
+    run.transitions = dict(sorted(merged.items()))
+    run.changes = (run.changes + changes)[:MAX_LISTED_CHANGES]
+    more = len(chunk) == CHUNK_SIZE
+    run.status = RunStatus.RUNNING if more else RunStatus.DONE
+    return more
+
+
+@transaction.atomic
+def policy_simulation_step(*, simulation_id: int, now: datetime) -> bool:
+    """Simulate the next chunk of applications; return whether more remain."""
+    simulation = PolicySimulation.objects.select_for_update().get(pk=simulation_id)
+    if simulation.is_finished:
+        return False
+    policy = compile_version(simulation.policy_version)
+    chunk = list(
+        Application.objects.filter(pk__gt=simulation.last_application_id)
+        .select_related("organization")
+        .order_by("pk")[:CHUNK_SIZE]
+    )
+    was = _latest_outcomes([application.pk for application in chunk])
+    transitions: Counter = Counter()
+    changes = []
+    for application in chunk:
+        outcome = evaluate(policy, parse_facts(application.facts), now=now).outcome.value
+        before = was.get(application.pk, "unassessed")
+        transitions[f"{before}→{outcome}"] += 1
+        if before != outcome:
+            changes.append(_change_row(application, before, outcome))
+    more = _record_progress(simulation, chunk, transitions, changes)
+    if not more:
+        simulation.finished_at = now
+    simulation.save()
+    return more
+
+
+@transaction.atomic
+def reassessment_step(*, reassessment_id: int, now: datetime) -> bool:
+    """Re-assess the next chunk of open and approved applications; return whether more remain."""
+    run = (
+        Reassessment.objects.select_for_update()
+        .select_related("policy_version")
+        .get(pk=reassessment_id)
+    )
+    if run.is_finished:
+        return False
+    version = run.policy_version
+    policy = compile_version(version)
+    chunk = list(
+        _reassessed()
+        .filter(pk__gt=run.last_application_id)
+        .select_related("organization")
+        .order_by("pk")[:CHUNK_SIZE]
+    )
+    was = _latest_outcomes([application.pk for application in chunk])
+    transitions: Counter = Counter()
+    changes, assessments, flagged = [], [], []
+    for application in chunk:
+        result = evaluate(policy, parse_facts(application.facts), now=now)
+        outcome = result.outcome.value
+        before = was.get(application.pk)
+        transitions[f"{before or 'unassessed'}→{outcome}"] += 1
+        assessments.append(
+            Assessment(
+                application=application,
+                policy_version=version,
+                facts_hash=facts_hash(application.facts),
+                outcome=outcome,
+                score=result.score,
+                result=result.to_dict(),
+                assessed_at=now,
+            )
+        )
+        if before is not None and before != outcome:
+            changes.append(_change_row(application, before, outcome))
+            if application.status == Application.Status.APPROVED and outcome == Outcome.PROHIBITED:
+                application.needs_rereview = True
+                application.rereview_reason = (
+                    f"Policy {version.version} prohibits this use case ({', '.join(result.rules)})."
+                )
+                flagged.append(application)
+    # The unique (application, version, facts) constraint makes a replayed chunk a no-op.
+    Assessment.objects.bulk_create(assessments, ignore_conflicts=True)
+    Application.objects.bulk_update(flagged, ["needs_rereview", "rereview_reason"])
+    submitted = [a.pk for a in chunk if a.status == Application.Status.SUBMITTED]
+    if submitted:  # assessed now, so they wait for a reviewer
+        Application.objects.filter(pk__in=submitted, status=Application.Status.SUBMITTED).update(
+            status=Application.Status.IN_REVIEW
+        )
+    by_pk = {application.pk: application for application in chunk}
+    for change in changes:
+        application = by_pk[change["id"]]
+        audit_record(
+            actor=None,
+            actor_role="system",
+            verb="application.reassessed",
+            obj=application,
+            organization=application.organization,
+            payload={
+                "policy_version": version.version,
+                "policy_hash": version.content_hash,
+                "was": change["was"],
+                "now": change["now"],
+                "flagged_for_rereview": application in flagged,
+            },
+        )
+    run.flagged += len(flagged)
+    more = _record_progress(run, chunk, transitions, changes)
+    if not more:
+        run.finished_at = now
+        audit_record(
+            actor=None,
+            actor_role="system",
+            verb="policy_version.reassessed",
+            obj=version,
+            payload={
+                "reassessment_id": run.pk,
+                "applications": run.processed,
+                "changed": run.changed_count,
+                "flagged_for_rereview": run.flagged,
+                "transitions": run.transitions,
+            },
+        )
+    run.save()
+    return more
+
+
+@transaction.atomic
+def policy_object_saved(*, actor, obj: Model, created: bool, changes: dict) -> None:
+    """Save an object policy staff edited in the admin and record what changed."""
+    _refuse_if_frozen(obj)
+    obj.save()
+    audit_record(
+        actor=actor,
+        actor_role=_staff_role(actor),
+        verb=f"{obj._meta.model_name}.{'created' if created else 'changed'}",
+        obj=obj,
+        payload={"object": str(obj), "changes": changes},
+    )
+
+
+@transaction.atomic
+def policy_object_deleted(*, actor, obj: Model) -> None:
+    """Delete an object policy staff removed in the admin and record it."""
+    _refuse_if_frozen(obj)
+    description, pk = str(obj), obj.pk
+    obj.delete()
+    audit_record(
+        actor=actor,
+        actor_role=_staff_role(actor),
+        verb=f"{obj._meta.model_name}.deleted",
+        object_type=obj._meta.label_lower,
+        object_id=pk,
+        payload={"object": description},
+    )
+
+
+class FrozenPolicyError(Exception):
+    """A published or retired policy version, or one of its rules, was about to change."""
+
+
+def _refuse_if_frozen(obj: Model) -> None:
+    version = obj if isinstance(obj, PolicyVersion) else getattr(obj, "policy_version", None)
+    if version is None or version.pk is None:
+        return
+    stored = PolicyVersion.objects.filter(pk=version.pk).values_list("status", flat=True).first()
+    if stored is not None and stored != PolicyVersion.Status.DRAFT:
+        raise FrozenPolicyError(f"Version {version.version} is {stored}: it cannot be changed.")

@@ -1,39 +1,47 @@
-"""Sign-up and sign-in forms."""
+"""Account, organization, member and invitation forms."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Fieldset, Layout, Submit
+from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.db import transaction
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
 
-from .models import OrganizationType, User
+from .models import SUBSCRIPTION_ID, Organization, OrganizationType, Role, User
 
 
-class SignupForm(forms.Form):
+def _helper(submit: str | None = None, *, form_tag: bool = True) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = form_tag
+    if submit:
+        helper.add_input(Submit("submit", submit, css_class="btn-primary"))
+    return helper
+
+
+class PasswordFieldsMixin:
+    def validate_new_password(self, user: User) -> None:
+        password = self.cleaned_data.get("password")
+        if password:
+            try:
+                password_validation.validate_password(password, user)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+
+
+class SignupForm(PasswordFieldsMixin, forms.Form):
     full_name = forms.CharField(max_length=150, label="Your full name")
     email = forms.EmailField(max_length=254, label="Work email")
     password = forms.CharField(
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
         strip=False,
-        help_text="At least 12 characters; avoid common passwords.",
+        help_text="At least 12 characters; a long phrase is best. Common passwords are refused.",
     )
-    organization_name = forms.CharField(max_length=200, label="Organization's legal name")
-    country = forms.RegexField(
-        regex=r"^[A-Za-z]{2}$",
-        max_length=2,
-        help_text="Two-letter ISO country code of the organization, e.g. US, GB, DE.",
-        error_messages={"invalid": "Enter a two-letter country code such as US or GB."},
-    )
-    org_type = forms.ChoiceField(label="Organization type", choices=OrganizationType.choices)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.layout = Layout(
-            Fieldset("About you", "full_name", "email", "password"),
-            Fieldset("Your organization", "organization_name", "country", "org_type"),
-            Submit("submit", "Create account", css_class="btn-primary"),
-        )
+        self.helper = _helper("Create account")
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].lower()
@@ -43,18 +51,30 @@ class SignupForm(forms.Form):
             )
         return email
 
-    def clean_country(self) -> str:
-        return self.cleaned_data["country"].upper()
+    def clean(self):
+        cleaned = super().clean()
+        self.validate_new_password(
+            User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
+        )
+        return cleaned
+
+
+class InvitedSignupForm(PasswordFieldsMixin, forms.Form):
+    """Create the account an invitation is for; the invitation fixes the email address."""
+
+    full_name = forms.CharField(max_length=150, label="Your full name")
+    password = SignupForm.base_fields["password"]
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+        self.helper = _helper("Create account and join")
 
     def clean(self):
         cleaned = super().clean()
-        password = cleaned.get("password")
-        if password:
-            candidate = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
-            try:
-                password_validation.validate_password(password, candidate)
-            except forms.ValidationError as error:
-                self.add_error("password", error)
+        if User.objects.filter(email__iexact=self.email).exists():
+            raise forms.ValidationError("An account with this email exists: sign in to accept.")
+        self.validate_new_password(User(email=self.email, full_name=cleaned.get("full_name", "")))
         return cleaned
 
 
@@ -64,5 +84,128 @@ class EmailAuthenticationForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email"
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Sign in", css_class="btn-primary"))
+        self.helper = _helper("Sign in")
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Send reset links through a Celery task after commit, never inside the request."""
+
+    def save(self, *args, **kwargs) -> None:
+        from .tasks import send_password_reset_email
+
+        for user in self.get_users(self.cleaned_data["email"]):
+            transaction.on_commit(lambda pk=user.pk: send_password_reset_email.delay(pk))
+
+
+class OrganizationForm(forms.ModelForm):
+    country = LazyTypedChoiceField(choices=[("", "Choose a country…"), *countries])
+
+    class Meta:
+        model = Organization
+        fields = [
+            "name", "country", "org_type", "website", "email_domain", "acts_for_end_customers"
+        ]  # fmt: skip
+        help_texts = {
+            "org_type": "Police, other law enforcement and military organizations are assessed "
+            "under stricter rules."
+        }
+
+    def __init__(self, *args, submit: str | None = "Create organization", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(submit, form_tag=submit is not None)
+
+    def clean_email_domain(self) -> str:
+        return self.cleaned_data["email_domain"].strip().lower()
+
+
+class EndCustomerForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False)
+    country = LazyTypedChoiceField(choices=[("", "—"), *countries], required=False)
+    org_type = forms.ChoiceField(
+        label="Type", required=False, choices=[("", "—"), *OrganizationType.choices]
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        filled = [cleaned.get(name) for name in ("name", "country", "org_type")]
+        if any(filled) and not all(filled):
+            raise forms.ValidationError(
+                "Give the end customer's name, country and type.", code="incomplete"
+            )
+        return cleaned
+
+
+class SubscriptionForm(forms.Form):
+    identifier = forms.CharField(
+        max_length=36,
+        required=False,
+        label="Subscription or tenant ID",
+        help_text="xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+    )
+    label = forms.CharField(max_length=100, required=False)
+
+    def clean_identifier(self) -> str:
+        identifier = self.cleaned_data["identifier"].strip().lower()
+        if identifier and not SUBSCRIPTION_ID.match(identifier):
+            raise forms.ValidationError(
+                "Enter an ID in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx "
+                "(hexadecimal digits).",
+                code="format",
+            )
+        return identifier
+
+
+class _RowsFormSet(forms.BaseFormSet):
+    key: str = ""
+
+    def rows(self) -> list[dict]:
+        return [
+            {k: v for k, v in form.cleaned_data.items()}
+            for form in self.forms
+            if form.cleaned_data.get(self.key)
+        ]
+
+
+class EndCustomerRows(_RowsFormSet):
+    key = "name"
+
+
+class SubscriptionRows(_RowsFormSet):
+    key = "identifier"
+
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = [form.cleaned_data.get("identifier") for form in self.forms]
+        seen = [identifier for identifier in seen if identifier]
+        if len(seen) != len(set(seen)):
+            raise forms.ValidationError("Each subscription ID can be listed once.")
+
+
+EndCustomerFormSet = forms.formset_factory(
+    EndCustomerForm, formset=EndCustomerRows, extra=2, max_num=50, validate_max=True
+)
+SubscriptionFormSet = forms.formset_factory(
+    SubscriptionForm, formset=SubscriptionRows, extra=2, max_num=50, validate_max=True
+)
+
+
+def rows_helper() -> FormHelper:
+    helper = _helper(form_tag=False)
+    helper.template = "bootstrap5/table_inline_formset.html"
+    return helper
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(max_length=254, label="Colleague's email")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+    def __init__(self, *args, can_grant_owner: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_grant_owner:
+            self.fields["role"].choices = [c for c in Role.choices if c[0] != Role.OWNER]
+        self.helper = _helper("Send invitation")
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)

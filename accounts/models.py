@@ -1,9 +1,15 @@
 """Users, organizations (the tenants) and memberships with a role."""
 
+import re
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.db.models.lookups import Regex
+from django.urls import reverse
 from django.utils import timezone
+from django_countries.fields import CountryField
 
 
 class UserManager(BaseUserManager["User"]):
@@ -38,6 +44,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Designates whether the user can sign in to the admin site."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -56,6 +63,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def email_domain(self) -> str:
+        return self.email.rsplit("@", 1)[-1].lower()
 
 
 class OrganizationType(models.TextChoices):
@@ -78,17 +93,32 @@ class Organization(models.Model):
     """A customer organization: the tenant every portal object belongs to."""
 
     name = models.CharField("legal name", max_length=200)
-    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code, e.g. US, GB.")
+    country = CountryField(help_text="Where the organization is established.")
     org_type = models.CharField(
         "organization type", max_length=32, choices=OrganizationType.choices
     )
+    website = models.URLField(blank=True, max_length=300)
+    email_domain = models.CharField(
+        max_length=253,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[a-z0-9.-]+\.[a-z]{2,}$", "Enter a domain such as example.com.")
+        ],
+        help_text="The domain your colleagues' work email addresses use.",
+    )
+    acts_for_end_customers = models.BooleanField(
+        default=False, help_text="You build or operate systems for other organizations."
+    )
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["name"]
         constraints = [
+            # CountryField would prepare the pattern as a country code, so compare raw values.
             models.CheckConstraint(
-                condition=models.Q(country__regex=r"^[A-Z]{2}$"), name="organization_country_iso2"
+                condition=Regex(models.F("country"), models.Value(r"^[A-Z]{2}$")),
+                name="organization_country_iso2",
             ),
             models.CheckConstraint(
                 condition=models.Q(org_type__in=OrganizationType.values),
@@ -99,9 +129,74 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:organization")
+
     def as_party(self) -> dict[str, str]:
         """Return the organization as a party of the facts format."""
-        return {"name": self.name, "country": self.country, "type": self.org_type}
+        return {"name": self.name, "country": str(self.country), "type": self.org_type}
+
+
+class EndCustomer(models.Model):
+    """An organization the tenant builds or operates systems for ("acting for")."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="end_customers"
+    )
+    name = models.CharField(max_length=200)
+    country = CountryField()
+    org_type = models.CharField("type", max_length=32, choices=OrganizationType.choices)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization", Lower("name"), "country", name="endcustomer_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country})"
+
+    def as_party(self) -> dict[str, str]:
+        return {"name": self.name, "country": str(self.country), "type": self.org_type}
+
+
+SUBSCRIPTION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class Subscription(models.Model):
+    """A cloud subscription or tenant identifier the organization wants features enabled on."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    identifier = models.CharField(
+        max_length=36,
+        validators=[
+            RegexValidator(
+                SUBSCRIPTION_ID.pattern,
+                "Enter a subscription or tenant ID in the form "
+                "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (lowercase hexadecimal).",
+            )
+        ],
+    )
+    label = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["identifier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "identifier"], name="subscription_unique_per_org"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(identifier__regex=SUBSCRIPTION_ID.pattern),
+                name="subscription_identifier_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.identifier
 
 
 class Role(models.TextChoices):
@@ -131,6 +226,52 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organization} ({self.role})"
+
+
+class Invitation(models.Model):
+    """A single-use, expiring invitation for someone to join an organization with a role."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    # The link carries a signature over (id, nonce); a new nonce voids older links.
+    nonce = models.CharField(max_length=64)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                Lower("email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="invitation_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.organization} as {self.role}"
+
+    def state(self, now) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "pending"
 
 
 class StaffGroup:

@@ -1,21 +1,28 @@
-"""Read accounts data; the chokepoints that decide who belongs where."""
+"""Read accounts data: the chokepoints that decide who belongs where and may do what."""
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
-from .models import Membership, Organization, StaffGroup
+from .models import Invitation, Membership, Organization, StaffGroup
+from .roles import Action, role_may
 
 SESSION_ORG_KEY = "current_organization_id"
 
 
 def memberships_for_user(user) -> list[Membership]:
-    """Return the user's memberships with their organizations."""
+    """Return the user's memberships with their organizations (cached on the user)."""
     if not user.is_authenticated:
         return []
-    return list(user.memberships.select_related("organization"))
+    cached = getattr(user, "_gatehouse_memberships", None)
+    if cached is None:
+        cached = list(user.memberships.select_related("organization"))
+        user._gatehouse_memberships = cached
+    return cached
 
 
 def membership_for_request(request) -> Membership | None:
-    """Return the membership the user is acting in: the one chosen this session, else the first."""
+    """Return the membership the user acts in: the one chosen this session, else the first."""
     memberships = memberships_for_user(request.user)
     if not memberships:
         return None
@@ -26,12 +33,52 @@ def membership_for_request(request) -> Membership | None:
     return memberships[0]
 
 
-def organization_for_request(request) -> Organization:
-    """Return the organization the user acts for, or 404 if they belong to none."""
+def membership_required(request, action: Action | None = None) -> Membership:
+    """Return the current membership; 404 without one, 403 when its role may not act."""
     membership = membership_for_request(request)
     if membership is None:
         raise Http404("You are not a member of any organization.")
-    return membership.organization
+    if action is not None and not role_may(membership.role, action):
+        raise PermissionDenied(f"Your role ({membership.get_role_display()}) may not do this.")
+    return membership
+
+
+def organization_get_for_user(*, user, pk: int) -> Organization:
+    """Return an organization the user belongs to, or 404 for any other."""
+    for membership in memberships_for_user(user):
+        if membership.organization_id == pk:
+            return membership.organization
+    raise Http404("No such organization.")
+
+
+def membership_get_for_user(*, organization: Organization, pk: int) -> Membership:
+    """Return a membership of the organization, or 404 for one that is missing or elsewhere."""
+    try:
+        return Membership.objects.select_related("user").get(pk=pk, organization=organization)
+    except Membership.DoesNotExist:
+        raise Http404("No such member.") from None
+
+
+def invitation_get_for_user(*, organization: Organization, pk: int) -> Invitation:
+    """Return an invitation of the organization, or 404 for one that is missing or elsewhere."""
+    try:
+        return Invitation.objects.get(pk=pk, organization=organization)
+    except Invitation.DoesNotExist:
+        raise Http404("No such invitation.") from None
+
+
+def members_of(organization: Organization):
+    return organization.memberships.select_related("user").order_by("user__email")
+
+
+def open_invitations_of(organization: Organization):
+    return organization.invitations.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True
+    ).select_related("invited_by")
+
+
+def owner_count(organization: Organization) -> int:
+    return organization.memberships.filter(role="owner").count()
 
 
 def _group_names(user) -> set[str]:
@@ -53,8 +100,24 @@ def user_is_senior_reviewer(user) -> bool:
     return StaffGroup.SENIOR_REVIEWER in _group_names(user)
 
 
+def user_is_provider_staff(user) -> bool:
+    """Return whether the user holds any of the provider's staff roles."""
+    return bool(_group_names(user))
+
+
 def user_organization_ids(user) -> set[int]:
-    """Return the ids of the organizations the user belongs to (for conflict-of-interest checks)."""
-    if not user.is_authenticated:
-        return set()
-    return set(user.memberships.values_list("organization_id", flat=True))
+    """Return the ids of the organizations the user belongs to."""
+    return {membership.organization_id for membership in memberships_for_user(user)}
+
+
+def has_conflict_of_interest(user, organization_id: int) -> bool:
+    """Return whether provider staff would act for an organization they belong to.
+
+    This is the one place the rule lives: staff never review, and never file, for their own
+    organization.
+    """
+    return user_is_provider_staff(user) and organization_id in user_organization_ids(user)
+
+
+def invitation_state(invitation: Invitation) -> str:
+    return invitation.state(timezone.now())

@@ -1,15 +1,28 @@
-"""Sign-up, sign-in and the landing page that sends each person to their work."""
+"""Sign-up and verification, organizations, members and invitations."""
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import services
-from .forms import EmailAuthenticationForm, SignupForm
-from .selectors import membership_for_request, user_is_reviewer
+from . import selectors, services
+from .forms import (
+    EmailAuthenticationForm,
+    EndCustomerFormSet,
+    InvitedSignupForm,
+    InviteForm,
+    OrganizationForm,
+    RoleForm,
+    SignupForm,
+    SubscriptionFormSet,
+    rows_helper,
+)
+from .roles import Action, may_manage, role_may
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @require_http_methods(["GET", "POST"])
@@ -19,11 +32,8 @@ def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = services.user_signup(**form.cleaned_data)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            request, f"Welcome to Gatehouse. {form.cleaned_data['organization_name']} is set up."
-        )
-        return redirect("home")
+        login(request, user, backend=MODEL_BACKEND)
+        return redirect("accounts:verify_email_sent")
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -34,10 +44,261 @@ class SignInView(LoginView):
 
 
 @login_required
+@require_GET
 def home(request):
-    """Send reviewers to the queue and customers to their applications."""
-    if user_is_reviewer(request.user):
+    """Send each person to their work: the queue, the applications, or the next onboarding step."""
+    if selectors.user_is_reviewer(request.user):
         return redirect("reviews:queue")
-    if membership_for_request(request) is not None:
+    if selectors.membership_for_request(request) is not None:
         return redirect("reviews:application_list")
-    return render(request, "accounts/no_organization.html")
+    if not request.user.email_verified:
+        return redirect("accounts:verify_email_sent")
+    return redirect("accounts:organization_new")
+
+
+@login_required
+@require_GET
+def verify_email_sent(request):
+    if request.user.email_verified:
+        return redirect("home")
+    return render(request, "accounts/verify_email_sent.html")
+
+
+@login_required
+@require_POST
+def verify_email_resend(request):
+    services.user_resend_verification(user=request.user)
+    messages.info(request, f"We sent a new link to {request.user.email}.")
+    return redirect("accounts:verify_email_sent")
+
+
+@require_GET
+def verify_email(request, token: str):
+    try:
+        user = services.user_verify_email(token=token, now=timezone.now())
+    except services.OnboardingError as error:
+        return render(request, "accounts/link_invalid.html", {"message": str(error)}, status=400)
+    if request.user.is_authenticated and request.user.pk != user.pk:
+        return redirect("home")
+    messages.success(request, "Your email address is verified.")
+    return redirect("home" if request.user.is_authenticated else "accounts:login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_new(request):
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization = services.organization_create(
+                actor=request.user, now=timezone.now(), **form.cleaned_data
+            )
+        except services.OnboardingError as error:
+            form.add_error(error.field, str(error))
+        else:
+            request.session[selectors.SESSION_ORG_KEY] = organization.pk
+            messages.success(request, f"{organization.name} is set up. Invite your colleagues.")
+            return redirect("accounts:members")
+    return render(request, "accounts/organization_new.html", {"form": form})
+
+
+@login_required
+@require_POST
+def organization_switch(request, pk: int):
+    organization = selectors.organization_get_for_user(user=request.user, pk=pk)
+    request.session[selectors.SESSION_ORG_KEY] = organization.pk
+    messages.info(request, f"You are now working in {organization.name}.")
+    return redirect("home")
+
+
+def _profile_forms(organization, data=None):
+    customers = [
+        {"name": c.name, "country": c.country.code, "org_type": c.org_type}
+        for c in organization.end_customers.all()
+    ]
+    subscriptions = [
+        {"identifier": s.identifier, "label": s.label} for s in organization.subscriptions.all()
+    ]
+    return (
+        OrganizationForm(data, instance=organization, submit=None),
+        EndCustomerFormSet(data, initial=customers, prefix="customers"),
+        SubscriptionFormSet(data, initial=subscriptions, prefix="subscriptions"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_profile(request):
+    membership = selectors.membership_required(request)
+    organization = membership.organization
+    can_edit = role_may(membership.role, Action.EDIT_PROFILE)
+    data = request.POST if request.method == "POST" and can_edit else None
+    form, customers, subscriptions = _profile_forms(organization, data)
+    if data is not None and all(f.is_valid() for f in (form, customers, subscriptions)):
+        profile = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        services.organization_update(
+            actor=request.user,
+            membership=membership,
+            profile=profile,
+            end_customers=customers.rows(),
+            subscriptions=subscriptions.rows(),
+            now=timezone.now(),
+        )
+        messages.success(request, "The organization's profile is saved.")
+        return redirect("accounts:organization")
+    if request.method == "POST" and not can_edit:
+        messages.error(request, "Only owners and admins can change the profile.")
+    context = {
+        "organization": organization,
+        "membership": membership,
+        "can_edit": can_edit,
+        "form": form,
+        "customers": customers,
+        "subscriptions": subscriptions,
+        "rows_helper": rows_helper(),
+    }
+    return render(request, "accounts/organization.html", context, status=400 if data else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def members(request):
+    membership = selectors.membership_required(request)
+    organization = membership.organization
+    can_invite = role_may(membership.role, Action.INVITE)
+    form = InviteForm(
+        request.POST if request.method == "POST" else None,
+        can_grant_owner=role_may(membership.role, Action.GRANT_OWNER),
+    )
+    if request.method == "POST" and can_invite and form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                actor=request.user, membership=membership, now=timezone.now(), **form.cleaned_data
+            )
+        except services.OnboardingError as error:
+            form.add_error(error.field, str(error))
+        else:
+            messages.success(request, f"An invitation is on its way to {invitation.email}.")
+            return redirect("accounts:members")
+    rows = [
+        {"member": m, "can_manage": m.user_id != request.user.pk
+         and may_manage(membership.role, m.role)}
+        for m in selectors.members_of(organization)
+    ]  # fmt: skip
+    context = {
+        "organization": organization,
+        "membership": membership,
+        "rows": rows,
+        "invitations": selectors.open_invitations_of(organization),
+        "now": timezone.now(),
+        "form": form if can_invite else None,
+        "role_choices": RoleForm.base_fields["role"].choices,
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/members.html", context, status=status)
+
+
+def _member_action(request, pk: int, act):
+    membership = selectors.membership_required(request)
+    target = selectors.membership_get_for_user(organization=membership.organization, pk=pk)
+    try:
+        message = act(membership, target)
+    except services.OnboardingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, message)
+    return redirect("accounts:members" if selectors.membership_for_request(request) else "home")
+
+
+@login_required
+@require_POST
+def member_role(request, pk: int):
+    form = RoleForm(request.POST)
+
+    def act(membership, target):
+        if not form.is_valid():
+            raise services.OnboardingError("Choose a role.")
+        role = form.cleaned_data["role"]
+        services.membership_change_role(
+            actor=request.user, membership=membership, target=target, role=role
+        )
+        return f"{target.user.email} is now {target.get_role_display().lower()}."
+
+    return _member_action(request, pk, act)
+
+
+@login_required
+@require_POST
+def member_remove(request, pk: int):
+    def act(membership, target):
+        services.membership_remove(actor=request.user, membership=membership, target=target)
+        request.user._gatehouse_memberships = None
+        if target.user_id == request.user.pk:
+            request.session.pop(selectors.SESSION_ORG_KEY, None)
+            return f"You left {membership.organization.name}."
+        return f"{target.user.email} no longer has access to {membership.organization.name}."
+
+    return _member_action(request, pk, act)
+
+
+def _invitation_action(request, pk: int, service, message: str):
+    membership = selectors.membership_required(request, Action.INVITE)
+    invitation = selectors.invitation_get_for_user(organization=membership.organization, pk=pk)
+    try:
+        service(actor=request.user, membership=membership, invitation=invitation, now=timezone.now())
+    except services.OnboardingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, message.format(email=invitation.email))
+    return redirect("accounts:members")
+
+
+@login_required
+@require_POST
+def invitation_resend(request, pk: int):
+    return _invitation_action(
+        request, pk, services.invitation_resend, "A new link is on its way to {email}."
+    )
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, pk: int):
+    return _invitation_action(
+        request, pk, services.invitation_revoke, "The invitation to {email} is revoked."
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token: str):
+    """Show an invitation and accept it: signed in as the invitee, or by creating the account."""
+    now = timezone.now()
+    try:
+        invitation = services.invitation_for_token(token, now=now)
+    except services.OnboardingError as error:
+        return render(request, "accounts/link_invalid.html", {"message": str(error)}, status=400)
+    signup_form = None
+    if not request.user.is_authenticated:
+        signup_form = InvitedSignupForm(request.POST or None, email=invitation.email)
+    if request.method == "POST":
+        if signup_form is not None:
+            if not signup_form.is_valid():
+                return _render_invitation(request, invitation, signup_form, status=400)
+            user = services.user_signup(
+                email=invitation.email, verified_at=now, **signup_form.cleaned_data
+            )
+            login(request, user, backend=MODEL_BACKEND)
+        try:
+            membership = services.invitation_accept(user=request.user, token=token, now=now)
+        except services.OnboardingError as error:
+            messages.error(request, str(error))
+            return _render_invitation(request, invitation, signup_form, status=409)
+        request.session[selectors.SESSION_ORG_KEY] = membership.organization_id
+        messages.success(request, f"Welcome to {membership.organization.name}.")
+        return redirect("home")
+    return _render_invitation(request, invitation, signup_form)
+
+
+def _render_invitation(request, invitation, signup_form, status=200):
+    context = {"invitation": invitation, "signup_form": signup_form}
+    return render(request, "accounts/invitation.html", context, status=status)

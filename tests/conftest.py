@@ -5,9 +5,10 @@ import copy
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import Organization, Role, StaffGroup, User
-from accounts.services import membership_add, user_signup
+from accounts.services import membership_add, organization_create, user_signup
 from reviews.services import application_submit
 
 from .services import unavailable
@@ -41,14 +42,17 @@ def make_facts(organization: Organization, **overrides) -> dict:
 
 
 def signup(email: str, org_name: str, *, country: str = "GB", org_type: str = "software_vendor"):
-    return user_signup(
+    """Create a verified user who owns a new organization, through the services."""
+    user = user_signup(
         email=email,
         full_name=email.split("@")[0].title(),
         password=PASSWORD,
-        organization_name=org_name,
-        country=country,
-        org_type=org_type,
+        verified_at=timezone.now(),
     )
+    organization_create(
+        actor=user, now=timezone.now(), name=org_name, country=country, org_type=org_type
+    )
+    return user
 
 
 def staff(email: str, *groups: str, is_staff: bool = False) -> User:

@@ -5,6 +5,7 @@ from .applications import (
     application_assess,
     application_decide,
     application_submit,
+    applications_flag_for_rereview,
     facts_hash,
 )
 from .policy import (
@@ -24,6 +25,7 @@ __all__ = [
     "application_assess",
     "application_decide",
     "application_submit",
+    "applications_flag_for_rereview",
     "facts_hash",
     "policy_object_deleted",
     "policy_object_saved",

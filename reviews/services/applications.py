@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from accounts.selectors import user_is_reviewer, user_is_senior_reviewer, user_organization_ids
+from accounts.selectors import has_conflict_of_interest, user_is_reviewer, user_is_senior_reviewer
 from audit.services import audit_record
 from reviews.decision import evaluate, parse_facts
 
@@ -27,6 +27,10 @@ def facts_hash(facts: dict) -> str:
 @transaction.atomic
 def application_submit(*, actor, organization, role: str, title: str, facts: dict) -> Application:
     """File an application for the organization and schedule its assessment after commit."""
+    if has_conflict_of_interest(actor, organization.pk):
+        raise ReviewError(
+            "Provider staff cannot file applications for an organization they belong to."
+        )
     canonical = parse_facts(facts).to_dict()
     application = Application.objects.create(
         organization=organization, created_by=actor, title=title, facts=canonical
@@ -97,7 +101,7 @@ def application_assess(*, application_id: int, now: datetime) -> Assessment:
 def _check_may_decide(*, actor, application: Application, kind: str) -> Assessment:
     if not user_is_reviewer(actor):
         raise ReviewError("Only reviewers can decide applications.")
-    if application.organization_id in user_organization_ids(actor):
+    if has_conflict_of_interest(actor, application.organization_id):
         raise ReviewError("You belong to this organization, so you cannot review its application.")
     if application.is_decided:
         raise ReviewError(
@@ -160,3 +164,26 @@ def application_decide(
         },
     )
     return action
+
+
+@transaction.atomic
+def applications_flag_for_rereview(*, organization, reason: str, now: datetime) -> int:
+    """Send the organization's approved applications back for re-review; return how many."""
+    approved = list(
+        Application.objects.select_for_update().filter(
+            organization=organization, status=Application.Status.APPROVED, needs_rereview=False
+        )
+    )
+    for application in approved:
+        application.needs_rereview = True
+        application.rereview_reason = reason
+        audit_record(
+            actor=None,
+            actor_role="system",
+            verb="application.flagged_for_rereview",
+            obj=application,
+            organization=organization,
+            payload={"reason": reason, "at": now.isoformat()},
+        )
+    Application.objects.bulk_update(approved, ["needs_rereview", "rereview_reason"])
+    return len(approved)

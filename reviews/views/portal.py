@@ -2,22 +2,19 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.selectors import membership_for_request
+from accounts.roles import Action
+from accounts.selectors import membership_required
 
 from .. import selectors, services
 from ..forms import ApplicationForm, EndCustomerFormSet, end_customer_helper
 from ..models import ReviewAction
 
 
-def _membership_or_404(request):
-    membership = membership_for_request(request)
-    if membership is None:
-        raise Http404("You are not a member of any organization.")
-    return membership
+def _membership_or_404(request, action=None):
+    return membership_required(request, action)
 
 
 @login_required
@@ -35,21 +32,26 @@ def application_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_new(request):
-    membership = _membership_or_404(request)
+    membership = _membership_or_404(request, Action.FILE_APPLICATIONS)
     data = request.POST if request.method == "POST" else None
-    end_customers = EndCustomerFormSet(data, prefix="acting_for")
+    known = [customer.as_party() for customer in membership.organization.end_customers.all()]
+    end_customers = EndCustomerFormSet(data, initial=known, prefix="acting_for")
     acting_for = end_customers.parties() if data is not None and end_customers.is_valid() else []
     form = ApplicationForm(data, organization=membership.organization, acting_for=acting_for)
     if data is not None and end_customers.is_valid() and form.is_valid():
-        application = services.application_submit(
-            actor=request.user,
-            organization=membership.organization,
-            role=membership.role,
-            title=form.cleaned_data["title"],
-            facts=form.facts,
-        )
-        messages.success(request, f"{application.reference} was submitted for review.")
-        return redirect(application)
+        try:
+            application = services.application_submit(
+                actor=request.user,
+                organization=membership.organization,
+                role=membership.role,
+                title=form.cleaned_data["title"],
+                facts=form.facts,
+            )
+        except services.ReviewError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{application.reference} was submitted for review.")
+            return redirect(application)
     context = {
         "form": form,
         "end_customers": end_customers,

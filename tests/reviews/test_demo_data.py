@@ -23,5 +23,9 @@ def test_it_loads_the_demo_once_and_its_logins_work(client, db, django_capture_o
         "reviewer@gatehouse.example",
         "policy@gatehouse.example",
     ):
-        assert client.login(username=email, password="gatehouse-demo-2026")
+        client.logout()
+        response = client.post(
+            "/accounts/login/", {"username": email, "password": "gatehouse-demo-2026"}
+        )
+        assert response.status_code == 302 and "_auth_user_id" in client.session, email
     assert client.get("/admin/reviews/policyversion/").status_code == 200

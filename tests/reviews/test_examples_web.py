@@ -3,10 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from accounts.services import user_signup
 from reviews.models import Assessment
 
-from ..conftest import PASSWORD
+from ..conftest import signup
 from .examples import form_data, load_examples
 
 EXAMPLES = load_examples()
@@ -18,11 +17,9 @@ def test_it_assesses_the_example_filed_through_the_form(
 ):
     facts = example["facts"]
     organization = facts["organization"]
-    user = user_signup(
-        email="applicant@example.org",
-        full_name="Example Applicant",
-        password=PASSWORD,
-        organization_name=organization.get("name", "Example organization"),
+    user = signup(
+        "applicant@example.org",
+        organization.get("name", "Example organization"),
         country=organization["country"],
         org_type=organization["type"],
     )

@@ -6,9 +6,10 @@ from pathlib import Path
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import Organization, Role, User
-from accounts.services import user_signup
+from accounts.models import Role, User
+from accounts.services import organization_create, user_signup
 from reviews.services import application_submit
 
 DEMO_PATH = Path(__file__).resolve().parents[3] / "fixtures" / "demo.json"
@@ -40,6 +41,7 @@ class Command(BaseCommand):
                 password=password,
                 full_name=person["full_name"],
                 is_staff=person.get("is_staff", False),
+                email_verified_at=timezone.now(),
             )
             user.groups.set(Group.objects.filter(name__in=person["groups"]))
         return user
@@ -48,16 +50,23 @@ class Command(BaseCommand):
         owner = User.objects.filter(email=org["owner"]["email"]).first()
         if owner is not None:
             return owner
+        now = timezone.now()
         with transaction.atomic():
             owner = user_signup(
                 email=org["owner"]["email"],
                 full_name=org["owner"]["full_name"],
                 password=password,
-                organization_name=org["name"],
+                verified_at=now,
+            )
+            organization = organization_create(
+                actor=owner,
+                now=now,
+                name=org["name"],
                 country=org["country"],
                 org_type=org["type"],
+                website=org.get("website", ""),
+                email_domain=org["owner"]["email"].rsplit("@", 1)[1],
             )
-        organization = Organization.objects.get(memberships__user=owner)
         for application in org["applications"]:
             facts = {"organization": organization.as_party(), **application["facts"]}
             application_submit(

@@ -86,6 +86,10 @@ class EmailAuthenticationForm(AuthenticationForm):
         self.fields["username"].label = "Email"
         self.helper = _helper("Sign in")
 
+    def clean_username(self) -> str:
+        # Addresses are stored in lower case; let people type them as they like.
+        return self.cleaned_data["username"].strip().lower()
+
 
 class QueuedPasswordResetForm(PasswordResetForm):
     """Send reset links through a Celery task after commit, never inside the request."""

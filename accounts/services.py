@@ -65,7 +65,9 @@ def user_verify_email(*, token: str, now: datetime) -> User:
     if not user.email_verified:
         user.email_verified_at = now
         user.save(update_fields=["email_verified_at"])
-        audit_record(actor=user, verb="user.email_verified", obj=user, payload={"email": user.email})
+        audit_record(
+            actor=user, verb="user.email_verified", obj=user, payload={"email": user.email}
+        )
     return user
 
 
@@ -93,7 +95,9 @@ def organization_create(*, actor: User, now: datetime, **profile) -> Organizatio
             field="name",
         )
     organization = Organization.objects.create(created_at=now, updated_at=now, **profile)
-    Membership.objects.create(user=actor, organization=organization, role=Role.OWNER, created_at=now)
+    Membership.objects.create(
+        user=actor, organization=organization, role=Role.OWNER, created_at=now
+    )
     audit_record(
         actor=actor,
         actor_role=Role.OWNER,

@@ -26,7 +26,9 @@ def verification_user_id(token: str, email_of) -> int | None:
 
 
 def invitation_token(invitation) -> str:
-    return signing.Signer(salt=_INVITE_SALT).sign_object({"i": invitation.pk, "n": invitation.nonce})
+    return signing.Signer(salt=_INVITE_SALT).sign_object(
+        {"i": invitation.pk, "n": invitation.nonce}
+    )
 
 
 def invitation_reference(token: str) -> tuple[int, str] | None:

@@ -245,7 +245,9 @@ def _invitation_action(request, pk: int, service, message: str):
     membership = selectors.membership_required(request, Action.INVITE)
     invitation = selectors.invitation_get_for_user(organization=membership.organization, pk=pk)
     try:
-        service(actor=request.user, membership=membership, invitation=invitation, now=timezone.now())
+        service(
+            actor=request.user, membership=membership, invitation=invitation, now=timezone.now()
+        )
     except services.OnboardingError as error:
         messages.error(request, str(error))
     else:

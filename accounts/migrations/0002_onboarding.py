@@ -11,132 +11,246 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EndCustomer',
+            name="EndCustomer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('country', django_countries.fields.CountryField(max_length=2)),
-                ('org_type', models.CharField(choices=[('police', 'Police department or force'), ('federal_law_enforcement', 'Federal law enforcement agency'), ('other_law_enforcement', 'Prosecutors, corrections or courts'), ('military', 'Military'), ('government', 'Government (other)'), ('commercial', 'Commercial company'), ('software_vendor', 'Software vendor'), ('nonprofit', 'Nonprofit'), ('academic', 'Academic or research institution'), ('healthcare', 'Healthcare provider'), ('school', 'School')], max_length=32, verbose_name='type')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("country", django_countries.fields.CountryField(max_length=2)),
+                (
+                    "org_type",
+                    models.CharField(
+                        choices=[
+                            ("police", "Police department or force"),
+                            ("federal_law_enforcement", "Federal law enforcement agency"),
+                            ("other_law_enforcement", "Prosecutors, corrections or courts"),
+                            ("military", "Military"),
+                            ("government", "Government (other)"),
+                            ("commercial", "Commercial company"),
+                            ("software_vendor", "Software vendor"),
+                            ("nonprofit", "Nonprofit"),
+                            ("academic", "Academic or research institution"),
+                            ("healthcare", "Healthcare provider"),
+                            ("school", "School"),
+                        ],
+                        max_length=32,
+                        verbose_name="type",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('admin', 'Admin'), ('member', 'Member')], default='member', max_length=16)),
-                ('nonce', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("owner", "Owner"), ("admin", "Admin"), ("member", "Member")],
+                        default="member",
+                        max_length=16,
+                    ),
+                ),
+                ("nonce", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('identifier', models.CharField(max_length=36, validators=[django.core.validators.RegexValidator('^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', 'Enter a subscription or tenant ID in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (lowercase hexadecimal).')])),
-                ('label', models.CharField(blank=True, max_length=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "identifier",
+                    models.CharField(
+                        max_length=36,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+                                "Enter a subscription or tenant ID in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (lowercase hexadecimal).",
+                            )
+                        ],
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=100)),
             ],
             options={
-                'ordering': ['identifier'],
+                "ordering": ["identifier"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='organization',
-            name='organization_country_iso2',
+            model_name="organization",
+            name="organization_country_iso2",
         ),
         migrations.AddField(
-            model_name='organization',
-            name='acts_for_end_customers',
-            field=models.BooleanField(default=False, help_text='You build or operate systems for other organizations.'),
+            model_name="organization",
+            name="acts_for_end_customers",
+            field=models.BooleanField(
+                default=False, help_text="You build or operate systems for other organizations."
+            ),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='email_domain',
-            field=models.CharField(blank=True, help_text="The domain your colleagues' work email addresses use.", max_length=253, validators=[django.core.validators.RegexValidator('^[a-z0-9.-]+\\.[a-z]{2,}$', 'Enter a domain such as example.com.')]),
+            model_name="organization",
+            name="email_domain",
+            field=models.CharField(
+                blank=True,
+                help_text="The domain your colleagues' work email addresses use.",
+                max_length=253,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[a-z0-9.-]+\\.[a-z]{2,}$", "Enter a domain such as example.com."
+                    )
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='updated_at',
+            model_name="organization",
+            name="updated_at",
             field=models.DateTimeField(default=django.utils.timezone.now),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='website',
+            model_name="organization",
+            name="website",
             field=models.URLField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='user',
-            name='email_verified_at',
+            model_name="user",
+            name="email_verified_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='organization',
-            name='country',
-            field=django_countries.fields.CountryField(help_text='Where the organization is established.', max_length=2),
+            model_name="organization",
+            name="country",
+            field=django_countries.fields.CountryField(
+                help_text="Where the organization is established.", max_length=2
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.Regex(models.F('country'), models.Value('^[A-Z]{2}$')), name='organization_country_iso2'),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=django.db.models.lookups.Regex(
+                    models.F("country"), models.Value("^[A-Z]{2}$")
+                ),
+                name="organization_country_iso2",
+            ),
         ),
         migrations.AddField(
-            model_name='endcustomer',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='end_customers', to='accounts.organization'),
+            model_name="endcustomer",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="end_customers",
+                to="accounts.organization",
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='accepted_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="invitation",
+            name="accepted_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='invited_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="invitation",
+            name="invited_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='accounts.organization'),
+            model_name="invitation",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="invitations",
+                to="accounts.organization",
+            ),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='accounts.organization'),
+            model_name="subscription",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="subscriptions",
+                to="accounts.organization",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='endcustomer',
-            constraint=models.UniqueConstraint(models.F('organization'), django.db.models.functions.text.Lower('name'), models.F('country'), name='endcustomer_unique'),
+            model_name="endcustomer",
+            constraint=models.UniqueConstraint(
+                models.F("organization"),
+                django.db.models.functions.text.Lower("name"),
+                models.F("country"),
+                name="endcustomer_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.UniqueConstraint(models.F('organization'), django.db.models.functions.text.Lower('email'), condition=models.Q(('accepted_at__isnull', True), ('revoked_at__isnull', True)), name='invitation_one_open_per_email'),
+            model_name="invitation",
+            constraint=models.UniqueConstraint(
+                models.F("organization"),
+                django.db.models.functions.text.Lower("email"),
+                condition=models.Q(("accepted_at__isnull", True), ("revoked_at__isnull", True)),
+                name="invitation_one_open_per_email",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['owner', 'admin', 'member'])), name='invitation_role_valid'),
+            model_name="invitation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["owner", "admin", "member"])),
+                name="invitation_role_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.UniqueConstraint(fields=('organization', 'identifier'), name='subscription_unique_per_org'),
+            model_name="subscription",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "identifier"), name="subscription_unique_per_org"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.CheckConstraint(condition=models.Q(('identifier__regex', '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')), name='subscription_identifier_format'),
+            model_name="subscription",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "identifier__regex",
+                        "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+                    )
+                ),
+                name="subscription_identifier_format",
+            ),
         ),
     ]

@@ -3,6 +3,8 @@
 from celery import shared_task
 from django.utils import timezone
 
+from accounts.emails import send_templated
+
 from . import services
 
 
@@ -24,3 +26,50 @@ def reassess_applications(self, reassessment_id: int) -> None:
     """Re-assess open and approved applications under a newly published version, by chunks."""
     while services.reassessment_step(reassessment_id=reassessment_id, now=timezone.now()):
         pass
+
+
+@shared_task
+def process_approval_expiry() -> dict:
+    """Send re-attestation reminders and expire lapsed approvals (run by Celery beat)."""
+    return services.process_approval_expiry(now=timezone.now())
+
+
+@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+def send_information_request_email(request_id: int) -> None:
+    """Email the applicant the reviewer's questions."""
+    from .models import InformationRequest
+
+    request = (
+        InformationRequest.objects.select_related("application__created_by")
+        .filter(pk=request_id, answered_at__isnull=True)
+        .first()
+    )
+    if request is not None:
+        application = request.application
+        send_templated(
+            "information-request",
+            application.created_by.email,
+            {
+                "application": application,
+                "request": request,
+                "path": application.get_absolute_url(),
+            },
+        )
+
+
+@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+def send_reattestation_reminder(application_id: int, days: int) -> None:
+    """Tell the applicant their approval lapses in `days` days and how to re-attest."""
+    from .models import Application
+
+    application = (
+        Application.objects.select_related("created_by")
+        .filter(pk=application_id, status=Application.Status.APPROVED)
+        .first()
+    )
+    if application is not None:
+        send_templated(
+            "reattestation-reminder",
+            application.created_by.email,
+            {"application": application, "days": days, "path": application.get_absolute_url()},
+        )

@@ -125,6 +125,15 @@ PERSONAL_EMAIL_DOMAINS = env_list(
     ],
 )  # fmt: skip
 
+# Supporting documents live outside the web root and are served only through a view.
+DOCUMENTS_ROOT = env_str("DOCUMENTS_ROOT", str(BASE_DIR / "var" / "documents"))
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+# Larger bodies are refused before Django reads them whole (the proxy should cap them too).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+APPROVAL_VALIDITY_DAYS = env_int("APPROVAL_VALIDITY_DAYS", 365)
+REATTESTATION_REMINDER_DAYS = (30, 7)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -166,6 +175,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "gatehouse")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    "approvals-expiry": {
+        "task": "reviews.tasks.process_approval_expiry",
+        "schedule": env_int("APPROVAL_EXPIRY_INTERVAL", 3600),
+    },
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 
 LOGGING = {

@@ -12,10 +12,18 @@ class Application(models.Model):
     """A customer's use-case application: the facts it states and where it stands."""
 
     class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted, awaiting assessment"
         IN_REVIEW = "in_review", "In review"
+        INFO_REQUESTED = "info_requested", "Information requested"
+        ESCALATED = "escalated", "Escalated to a senior reviewer"
         APPROVED = "approved", "Approved"
         DENIED = "denied", "Denied"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Approval expired"
+
+    DECIDED = ("approved", "denied", "expired")
+    OPEN = ("submitted", "in_review", "info_requested", "escalated")
 
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="applications"
@@ -24,21 +32,50 @@ class Application(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
     )
     title = models.CharField(max_length=200)
-    facts = models.JSONField(help_text="Facts in the interchange format (facts.schema.json v1).")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
-    submitted_at = models.DateTimeField(default=timezone.now)
+    facts = models.JSONField(
+        null=True, blank=True, help_text="Facts in the interchange format (facts.schema.json v1)."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # Drafts: what the applicant typed, step by step, and where they were.
+    draft_data = models.JSONField(default=dict, blank=True)
+    current_step = models.CharField(max_length=32, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised by every save, so concurrent edits are noticed."
+    )
+    subscriptions = models.JSONField(
+        default=list, blank=True, help_text="Subscription IDs to enable the use case on."
+    )
+    attestations = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="When an approval lapses.")
+    reminded_30_at = models.DateTimeField(null=True, blank=True)
+    reminded_7_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    renews = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewals"
+    )
     needs_rereview = models.BooleanField(
         default=False,
-        help_text="Set when a policy change makes an approved application's outcome stricter.",
+        help_text="Set when a policy or profile change may affect an approved application.",
     )
     rereview_reason = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["-submitted_at"]
+        ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["organization", "-submitted_at"], name="application_org_idx"),
+            models.Index(fields=["organization", "-created_at"], name="application_org_idx"),
             models.Index(fields=["status", "submitted_at"], name="application_queue_idx"),
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(status="approved"),
+                name="application_expiry_idx",
+            ),
             models.Index(
                 fields=["submitted_at"],
                 condition=models.Q(needs_rereview=True),
@@ -47,13 +84,35 @@ class Application(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["submitted", "in_review", "approved", "denied"]),
+                condition=models.Q(
+                    status__in=[
+                        "draft",
+                        "submitted",
+                        "in_review",
+                        "info_requested",
+                        "escalated",
+                        "approved",
+                        "denied",
+                        "withdrawn",
+                        "expired",
+                    ]
+                ),
                 name="application_status_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["approved", "denied"], decided_at__isnull=False)
-                | models.Q(status__in=["submitted", "in_review"], decided_at__isnull=True),
+                condition=models.Q(
+                    status__in=["approved", "denied", "expired"], decided_at__isnull=False
+                )
+                | (
+                    ~models.Q(status__in=["approved", "denied", "expired"])
+                    & models.Q(decided_at__isnull=True)
+                ),
                 name="application_decided_at_iff_decided",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft")
+                | models.Q(facts__isnull=False, submitted_at__isnull=False),
+                name="application_facts_once_submitted",
             ),
         ]
 
@@ -69,7 +128,16 @@ class Application(models.Model):
 
     @property
     def is_decided(self) -> bool:
-        return self.status in {self.Status.APPROVED, self.Status.DENIED}
+        return self.status in self.DECIDED
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_editable(self) -> bool:
+        """Whether the applicant may change the facts: in a draft, or to answer questions."""
+        return self.status in (self.Status.DRAFT, self.Status.INFO_REQUESTED)
 
 
 class Assessment(models.Model):
@@ -109,11 +177,15 @@ class ReviewAction(models.Model):
     class Kind(models.TextChoices):
         APPROVE = "approve", "Approved"
         DENY = "deny", "Denied"
+        REQUEST_INFO = "request_info", "Information requested"
+        ESCALATE = "escalate", "Escalated"
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="actions")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    reason = models.TextField()
+    reason = models.TextField(help_text="What the applicant reads.")
+    internal_note = models.TextField(blank=True, help_text="Seen by reviewers only.")
+    reason_codes = models.ManyToManyField("reviews.ReasonCode", blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

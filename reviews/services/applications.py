@@ -2,20 +2,31 @@
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.selectors import has_conflict_of_interest, user_is_reviewer, user_is_senior_reviewer
 from audit.services import audit_record
 from reviews.decision import evaluate, parse_facts
 
+from .. import workflow
 from ..models import Application, Assessment, Outcome, ReviewAction
 from ..policy import published_policy
 
 
 class ReviewError(Exception):
     """A review action that the workflow refuses; the message is shown to the reviewer."""
+
+
+def workflow_message(application: Application, action: str) -> str:
+    try:
+        workflow.next_status(application.status, action)
+    except workflow.TransitionError as error:
+        return str(error)
+    return ""
 
 
 def facts_hash(facts: dict) -> str:
@@ -32,8 +43,16 @@ def application_submit(*, actor, organization, role: str, title: str, facts: dic
             "Provider staff cannot file applications for an organization they belong to."
         )
     canonical = parse_facts(facts).to_dict()
+    now = timezone.now()
     application = Application.objects.create(
-        organization=organization, created_by=actor, title=title, facts=canonical
+        organization=organization,
+        created_by=actor,
+        title=title,
+        facts=canonical,
+        status=Application.Status.SUBMITTED,
+        created_at=now,
+        updated_at=now,
+        submitted_at=now,
     )
     audit_record(
         actor=actor,
@@ -77,8 +96,8 @@ def application_assess(*, application_id: int, now: datetime) -> Assessment:
         return Assessment.objects.get(
             application=application, policy_version=version, facts_hash=digest
         )
-    if application.status == Application.Status.SUBMITTED:
-        application.status = Application.Status.IN_REVIEW
+    if workflow.allowed(application.status, "assess"):
+        application.status = workflow.next_status(application.status, "assess")
         application.save(update_fields=["status"])
     audit_record(
         actor=None,
@@ -143,7 +162,9 @@ def application_decide(
         else Application.Status.DENIED
     )
     application.decided_at = now
-    application.save(update_fields=["status", "decided_at"])
+    if kind == ReviewAction.Kind.APPROVE:
+        application.expires_at = now + timedelta(days=settings.APPROVAL_VALIDITY_DAYS)
+    application.save(update_fields=["status", "decided_at", "expires_at"])
     audit_record(
         actor=actor,
         actor_role="senior_reviewer" if user_is_senior_reviewer(actor) else "reviewer",

@@ -27,3 +27,9 @@ def fact_label(value, kind: str):
     if isinstance(value, list | tuple):
         return "; ".join(labels.get(code, code) for code in value)
     return labels.get(value, value)
+
+
+@register.filter
+def get_item(mapping, key):
+    """Return mapping[key], or None."""
+    return mapping.get(key) if mapping else None

@@ -1,77 +1,195 @@
-"""The customer portal: an organization's members file and follow their applications."""
+"""The customer portal: an organization's members follow and act on their applications."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Action
 from accounts.selectors import membership_required
 
-from .. import selectors, services
-from ..forms import ApplicationForm, EndCustomerFormSet, end_customer_helper
-from ..models import ReviewAction
+from .. import documents, selectors, services
+from ..forms import STEP_KEYS, AnswerForm, DocumentForm, facts_from_steps
+from ..models import Application
 
-
-def _membership_or_404(request, action=None):
-    return membership_required(request, action)
+PAGE_SIZE = 25
 
 
 @login_required
 @require_GET
 def application_list(request):
-    membership = _membership_or_404(request)
-    applications = selectors.applications_for_organization(membership.organization)
-    return render(
-        request,
-        "reviews/application_list.html",
-        {"organization": membership.organization, "applications": applications},
+    membership = membership_required(request)
+    status = request.GET.get("status", "")
+    if status not in Application.Status.values:
+        status = ""
+    applications = selectors.applications_for_organization(membership.organization, status=status)
+    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "organization": membership.organization,
+        "page": page,
+        "applications": page.object_list,
+        "status": status,
+        "statuses": Application.Status.choices,
+        "counts": selectors.status_counts(membership.organization),
+    }
+    return render(request, "reviews/application_list.html", context)
+
+
+def _member_application(request, pk: int, action=None):
+    membership = membership_required(request, action)
+    return membership, selectors.application_get_for_member(
+        organization=membership.organization, pk=pk
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def application_new(request):
-    membership = _membership_or_404(request, Action.FILE_APPLICATIONS)
-    data = request.POST if request.method == "POST" else None
-    known = [customer.as_party() for customer in membership.organization.end_customers.all()]
-    end_customers = EndCustomerFormSet(data, initial=known, prefix="acting_for")
-    acting_for = end_customers.parties() if data is not None and end_customers.is_valid() else []
-    form = ApplicationForm(data, organization=membership.organization, acting_for=acting_for)
-    if data is not None and end_customers.is_valid() and form.is_valid():
-        try:
-            application = services.application_submit(
-                actor=request.user,
-                organization=membership.organization,
-                role=membership.role,
-                title=form.cleaned_data["title"],
-                facts=form.facts,
-            )
-        except services.ReviewError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"{application.reference} was submitted for review.")
-            return redirect(application)
-    context = {
-        "form": form,
-        "end_customers": end_customers,
-        "end_customer_helper": end_customer_helper(),
+def _detail_context(application, membership, answer_form=None) -> dict:
+    answer_url = reverse("reviews:application_answer", args=[application.pk])
+    upload_url = reverse("reviews:document_upload", args=[application.pk])
+    return {
+        "application": application,
+        "membership": membership,
+        "timeline": selectors.customer_timeline(application),
+        "decision": selectors.decision_for(application),
+        "open_request": selectors.open_information_request(application),
+        "requests": application.information_requests.all(),
+        "documents": selectors.documents_for(application),
+        "answer_form": answer_form or AnswerForm(action=answer_url),
+        "document_form": DocumentForm(action=upload_url),
+        "can_withdraw": application.status in Application.OPEN,
+        "can_reattest": application.status in ("approved", "expired"),
     }
-    return render(request, "reviews/application_new.html", context)
 
 
 @login_required
 @require_GET
 def application_detail(request, pk: int):
-    membership = _membership_or_404(request)
-    application = selectors.application_get_for_member(organization=membership.organization, pk=pk)
-    decision = selectors.decision_for(application)
-    return render(
-        request,
-        "reviews/application_detail.html",
-        {
-            "application": application,
-            "decision": decision,
-            "approved": decision is not None and decision.kind == ReviewAction.Kind.APPROVE,
-        },
+    membership, application = _member_application(request, pk)
+    if application.is_draft:
+        step = application.current_step or STEP_KEYS[0]
+        return redirect("reviews:application_step", application.pk, step)
+    context = _detail_context(application, membership)
+    return render(request, "reviews/application_detail.html", context)
+
+
+@login_required
+@require_POST
+def application_answer(request, pk: int):
+    membership, application = _member_application(request, pk, Action.FILE_APPLICATIONS)
+    form = AnswerForm(request.POST, action=request.path)
+    # Declarations were made at submission; an answer only revisits the facts.
+    facts, _forms, invalid = facts_from_steps(
+        application.organization, application.draft_data, skip=("declarations",)
     )
+    if form.is_valid() and not invalid:
+        try:
+            services.information_request_answer(
+                actor=request.user,
+                membership=membership,
+                application_id=application.pk,
+                answer=form.cleaned_data["answer"],
+                facts=facts,
+                now=timezone.now(),
+            )
+        except services.ReviewError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Your answer was sent; the application is assessed again.")
+        return redirect(application)
+    if invalid:
+        messages.error(request, "Some steps of the application are incomplete; correct them first.")
+    context = _detail_context(application, membership, answer_form=form)
+    return render(request, "reviews/application_detail.html", context, status=400)
+
+
+def _lifecycle(request, pk: int, act, message: str):
+    membership, application = _member_application(request, pk, Action.FILE_APPLICATIONS)
+    try:
+        result = act(actor=request.user, membership=membership, application=application)
+    except services.ReviewError as error:
+        messages.error(request, str(error))
+        return redirect(application)
+    messages.success(request, message.format(reference=result.reference))
+    return redirect(result)
+
+
+@login_required
+@require_POST
+def application_withdraw(request, pk: int):
+    def act(actor, membership, application):
+        return services.application_withdraw(
+            actor=actor, membership=membership, application_id=application.pk, now=timezone.now()
+        )
+
+    return _lifecycle(request, pk, act, "{reference} was withdrawn.")
+
+
+@login_required
+@require_POST
+def application_copy(request, pk: int):
+    def act(actor, membership, application):
+        return services.application_copy(
+            actor=actor, membership=membership, source=application, now=timezone.now()
+        )
+
+    return _lifecycle(request, pk, act, "{reference} is a new draft with the same facts.")
+
+
+@login_required
+@require_POST
+def application_reattest(request, pk: int):
+    def act(actor, membership, application):
+        return services.application_copy(
+            actor=actor, membership=membership, source=application, now=timezone.now(), renew=True
+        )
+
+    return _lifecycle(
+        request, pk, act, "{reference} renews the approval: check the facts, then submit."
+    )
+
+
+@login_required
+@require_POST
+def document_upload(request, pk: int):
+    membership, application = _member_application(request, pk, Action.FILE_APPLICATIONS)
+    form = DocumentForm(request.POST, request.FILES, action=request.path)
+    if form.is_valid():
+        try:
+            services.document_add(
+                actor=request.user, role=membership.role, application=application,
+                upload=form.cleaned_data["file"], now=timezone.now(),
+            )  # fmt: skip
+        except (services.ReviewError, documents.DocumentRejected) as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "The document was added.")
+    else:
+        for error in form.errors.get("file", []):
+            messages.error(request, error)
+    return redirect(application)
+
+
+@login_required
+@require_GET
+def document_download(request, pk: int, document_pk: int):
+    membership, application = _member_application(request, pk)
+    document = selectors.document_get(application=application, pk=document_pk)
+    return send_document(request, document, role=membership.role)
+
+
+def send_document(request, document, *, role: str):
+    """Serve a stored document as a download, never rendered inline, and record it."""
+    try:
+        handle = documents.open_stored(document.stored_name)
+    except FileNotFoundError:
+        raise Http404("The file is missing.") from None
+    services.document_record_download(actor=request.user, role=role, document=document)
+    response = FileResponse(
+        handle, as_attachment=True, filename=document.name, content_type=document.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -60,7 +60,10 @@ def test_it_saves_end_customers_and_subscriptions(owner_client, organization):
 def test_it_prefills_new_applications_with_the_end_customers(owner_client, organization):
     organization.end_customers.create(name="Northbank", country="IE", org_type="commercial")
 
-    page = owner_client.get(reverse("reviews:application_new"))
+    owner_client.post(reverse("reviews:application_new"))
+    draft = organization.applications.get()
+
+    page = owner_client.get(reverse("reviews:application_step", args=[draft.pk, "parties"]))
 
     assert 'value="Northbank"' in page.text
 

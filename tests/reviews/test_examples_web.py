@@ -1,12 +1,12 @@
 """Every worked example, filed through the portal's form, is assessed as the policy expects."""
 
 import pytest
-from django.urls import reverse
 
 from reviews.models import Assessment
 
 from ..conftest import signup
-from .examples import form_data, load_examples
+from .examples import load_examples
+from .portal_steps import file_through_steps
 
 EXAMPLES = load_examples()
 
@@ -26,9 +26,10 @@ def test_it_assesses_the_example_filed_through_the_form(
     client.force_login(user)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("reviews:application_new"), form_data(facts, facts["id"]))
+        application = file_through_steps(client, facts, facts["id"])
 
-    assert response.status_code == 302, response.context["form"].errors
+    application.refresh_from_db()
+    assert application.status == "in_review"
     assessment = Assessment.objects.get()
     assert assessment.outcome == example["expected"]["outcome"]
     fired = {hit["rule"] for hit in assessment.hits}

@@ -1,0 +1,299 @@
+"""Customers' writes: drafts step by step, submission, answers, documents, withdrawal, renewal."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from accounts.selectors import has_conflict_of_interest
+from audit.services import audit_record
+from reviews.decision import parse_facts
+
+from .. import documents, workflow
+from ..forms.steps import draft_data_from_facts
+from ..models import Application, Document, InformationRequest
+from .applications import ReviewError
+
+
+class StaleDraftError(Exception):
+    """Someone saved the draft since this copy was loaded; nothing was overwritten."""
+
+
+def _tasks():
+    from .. import tasks
+
+    return tasks
+
+
+def _audit(actor, role, verb, application, **payload):
+    audit_record(
+        actor=actor,
+        actor_role=role,
+        verb=verb,
+        obj=application,
+        organization=application.organization,
+        payload=payload,
+    )
+
+
+def _lock(application_id: int, organization) -> Application:
+    return Application.objects.select_for_update().get(pk=application_id, organization=organization)
+
+
+def _transition(application: Application, action: str) -> str:
+    try:
+        return workflow.next_status(application.status, action)
+    except workflow.TransitionError as error:
+        raise ReviewError(str(error)) from None
+
+
+@transaction.atomic
+def application_create_draft(
+    *, actor, membership, now: datetime, title: str = "", draft_data=None, copied_from=None,
+    renews=None,
+) -> Application:  # fmt: skip
+    """Start a draft for the organization, empty or pre-filled from an earlier application."""
+    organization = membership.organization
+    if has_conflict_of_interest(actor, organization.pk):
+        raise ReviewError("Provider staff cannot file applications for their own organization.")
+    application = Application.objects.create(
+        organization=organization,
+        created_by=actor,
+        title=title,
+        draft_data=draft_data or {},
+        copied_from=copied_from,
+        renews=renews,
+        created_at=now,
+        updated_at=now,
+    )
+    _audit(
+        actor, membership.role, "application.draft_created", application,
+        copied_from=copied_from.pk if copied_from else None,
+        renews=renews.pk if renews else None,
+    )  # fmt: skip
+    return application
+
+
+@transaction.atomic
+def application_save_step(
+    *, actor, membership, application_id: int, step: str, raw: dict, version: int, now: datetime,
+    title: str | None = None,
+) -> Application:  # fmt: skip
+    """Keep a step's input (valid or not) if nobody saved the draft since `version`."""
+    application = _lock(application_id, membership.organization)
+    if not application.is_editable:
+        raise ReviewError("This application can no longer be edited.")
+    if application.version != version:
+        raise StaleDraftError(
+            "A colleague saved this application while you were editing it. Your input is "
+            "shown below, not saved: check their changes, then save again."
+        )
+    application.draft_data = {**application.draft_data, step: raw}
+    application.current_step = step
+    if title is not None:
+        application.title = title
+    application.version = F("version") + 1
+    application.updated_at = now
+    application.save(update_fields=["draft_data", "current_step", "title", "version", "updated_at"])
+    application.refresh_from_db(fields=["version"])
+    return application
+
+
+@transaction.atomic
+def application_submit_draft(
+    *, actor, membership, application_id: int, facts: dict, subscriptions: list[str],
+    attestations: list[str], version: int, now: datetime,
+) -> Application:  # fmt: skip
+    """Submit a complete draft (once: a replay finds it submitted) and schedule its assessment."""
+    application = _lock(application_id, membership.organization)
+    if application.status != Application.Status.DRAFT:
+        return application  # a double click or a retry: the first submission stands
+    if application.version != version:
+        raise StaleDraftError(
+            "A colleague changed this application after you opened the summary. Review it "
+            "again before submitting."
+        )
+    canonical = parse_facts(facts).to_dict()
+    application.status = _transition(application, "submit")
+    application.facts = canonical
+    application.subscriptions = subscriptions
+    application.attestations = attestations
+    application.submitted_at = now
+    application.updated_at = now
+    application.version = F("version") + 1
+    application.save()
+    _audit(
+        actor, membership.role, "application.submitted", application,
+        title=application.title, facts=canonical, subscriptions=subscriptions,
+        attestations=attestations,
+    )  # fmt: skip
+    transaction.on_commit(lambda: _tasks().assess_application.delay(application.pk))
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, actor, membership, application_id: int, now: datetime) -> Application:
+    application = _lock(application_id, membership.organization)
+    old = application.status
+    application.status = _transition(application, "withdraw")
+    application.withdrawn_at = now
+    application.updated_at = now
+    application.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    InformationRequest.objects.filter(application=application, answered_at__isnull=True).update(
+        answered_at=now, answer="(withdrawn by the applicant)", answered_by=actor
+    )
+    _audit(actor, membership.role, "application.withdrawn", application, old_status=old)
+    return application
+
+
+def application_copy(*, actor, membership, source: Application, now: datetime, renew=False):
+    """Start a draft pre-filled with a past application's facts (a copy, or a re-attestation)."""
+    if source.facts is None:
+        data, title = dict(source.draft_data), f"Copy of {source.title}"
+    else:
+        data = draft_data_from_facts(source.facts, source.title)
+        title = source.title if renew else f"Copy of {source.title}"
+        data["use_case"]["title"] = [title]
+    if renew and source.status not in (Application.Status.APPROVED, Application.Status.EXPIRED):
+        raise ReviewError("Only approved or expired applications can be re-attested.")
+    return application_create_draft(
+        actor=actor,
+        membership=membership,
+        now=now,
+        title=title,
+        draft_data=data,
+        copied_from=None if renew else source,
+        renews=source if renew else None,
+    )
+
+
+@transaction.atomic
+def information_request_create(*, actor, application_id: int, questions: str, now: datetime):
+    """Send the applicant questions; the application waits on them (the SLA clock pauses)."""
+    application = (
+        Application.objects.select_for_update()
+        .select_related("organization")
+        .get(pk=application_id)
+    )
+    if has_conflict_of_interest(actor, application.organization_id):
+        raise ReviewError("You belong to this organization, so you cannot review its application.")
+    old = application.status
+    application.status = _transition(application, "request_info")
+    if not application.draft_data and application.facts:
+        application.draft_data = draft_data_from_facts(application.facts, application.title)
+    application.updated_at = now
+    application.save(update_fields=["status", "draft_data", "updated_at"])
+    request = InformationRequest.objects.create(
+        application=application, asked_by=actor, questions=questions, asked_at=now
+    )
+    _audit(
+        actor, "reviewer", "application.information_requested", application,
+        old_status=old, questions=questions, request_id=request.pk,
+    )  # fmt: skip
+    transaction.on_commit(lambda: _tasks().send_information_request_email.delay(request.pk))
+    return request
+
+
+@transaction.atomic
+def information_request_answer(
+    *, actor, membership, application_id: int, answer: str, facts: dict, now: datetime
+) -> Application:
+    """Answer the open questions, with the corrected facts; send it back for assessment."""
+    application = _lock(application_id, membership.organization)
+    request = application.information_requests.filter(answered_at__isnull=True).first()
+    if request is None:
+        raise ReviewError("There are no open questions on this application.")
+    application.status = _transition(application, "answer")
+    canonical = parse_facts(facts).to_dict()
+    changed = canonical != application.facts
+    application.facts = canonical
+    application.updated_at = now
+    application.version = F("version") + 1
+    application.save(update_fields=["status", "facts", "updated_at", "version"])
+    request.answer, request.answered_by, request.answered_at = answer, actor, now
+    request.save(update_fields=["answer", "answered_by", "answered_at"])
+    _audit(
+        actor, membership.role, "application.information_provided", application,
+        request_id=request.pk, answer=answer, facts_changed=changed, facts=canonical,
+    )  # fmt: skip
+    transaction.on_commit(lambda: _tasks().assess_application.delay(application.pk))
+    return application
+
+
+@transaction.atomic
+def document_add(*, actor, role: str, application: Application, upload, now: datetime) -> Document:
+    """Store an uploaded document for the application, checked by its content."""
+    if application.status in (Application.Status.WITHDRAWN, *Application.DECIDED):
+        raise ReviewError("Documents can no longer be added to this application.")
+    stored_name, content_type, size, sha256 = documents.store(upload)
+    try:
+        document = Document.objects.create(
+            application=application,
+            uploaded_by=actor,
+            name=documents.clean_name(upload.name or "document"),
+            stored_name=stored_name,
+            content_type=content_type,
+            size=size,
+            sha256=sha256,
+            uploaded_at=now,
+        )
+        _audit(
+            actor, role, "document.uploaded", application,
+            document_id=document.pk, name=document.name, size=size, sha256=sha256,
+            content_type=content_type,
+        )  # fmt: skip
+    except Exception:
+        documents.discard(stored_name)
+        raise
+    return document
+
+
+def document_record_download(*, actor, role: str, document: Document) -> None:
+    """Record who downloaded which document."""
+    _audit(
+        actor, role, "document.downloaded", document.application,
+        document_id=document.pk, name=document.name,
+    )  # fmt: skip
+
+
+def process_approval_expiry(*, now: datetime) -> dict[str, int]:
+    """Remind owners of approvals that lapse soon (30 and 7 days) and expire lapsed ones."""
+    counts = {"reminded": 0, "expired": 0}
+    lapsed = Application.objects.filter(status=Application.Status.APPROVED, expires_at__lte=now)
+    for application_id in lapsed.values_list("pk", flat=True):
+        with transaction.atomic():
+            application = (
+                Application.objects.select_for_update()
+                .select_related("organization")
+                .get(pk=application_id)
+            )
+            if application.status != Application.Status.APPROVED:
+                continue
+            application.status = _transition(application, "expire")
+            application.save(update_fields=["status"])
+            _audit(None, "system", "application.expired", application,
+                   expired_at=application.expires_at.isoformat())  # fmt: skip
+            counts["expired"] += 1
+    for days, field in zip(
+        settings.REATTESTATION_REMINDER_DAYS, ("reminded_30_at", "reminded_7_at"), strict=True
+    ):
+        due = Application.objects.filter(
+            status=Application.Status.APPROVED,
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(days=days),
+            **{f"{field}__isnull": True},
+        )
+        for application_id in due.values_list("pk", flat=True):
+            with transaction.atomic():
+                updated = Application.objects.filter(
+                    pk=application_id, **{f"{field}__isnull": True}
+                ).update(**{field: now})
+                if updated:  # idempotent: a second run finds the reminder sent
+                    counts["reminded"] += 1
+                    transaction.on_commit(
+                        lambda pk=application_id, d=days: (
+                            _tasks().send_reattestation_reminder.delay(pk, d)
+                        )
+                    )
+    return counts

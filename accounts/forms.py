@@ -107,8 +107,13 @@ class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = [
-            "name", "country", "org_type", "website", "email_domain", "acts_for_end_customers"
-        ]  # fmt: skip
+            "name",
+            "country",
+            "org_type",
+            "website",
+            "email_domain",
+            "acts_for_end_customers",
+        ]
         help_texts = {
             "org_type": "Police, other law enforcement and military organizations are assessed "
             "under stricter rules."

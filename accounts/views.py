@@ -181,10 +181,12 @@ def members(request):
             messages.success(request, f"An invitation is on its way to {invitation.email}.")
             return redirect("accounts:members")
     rows = [
-        {"member": m, "can_manage": m.user_id != request.user.pk
-         and may_manage(membership.role, m.role)}
+        {
+            "member": m,
+            "can_manage": m.user_id != request.user.pk and may_manage(membership.role, m.role),
+        }
         for m in selectors.members_of(organization)
-    ]  # fmt: skip
+    ]
     context = {
         "organization": organization,
         "membership": membership,

@@ -1,6 +1,8 @@
 """Read applications; the access chokepoints for customers and reviewers."""
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from datetime import timedelta
+
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -10,14 +12,6 @@ from reviews.decision import evaluate, parse_facts
 
 from .models import Application, Assessment, Document, InformationRequest, ReviewAction
 from .policy import published_policy
-
-
-def _with_latest_assessment(queryset: QuerySet[Application]) -> QuerySet[Application]:
-    latest = Assessment.objects.filter(application=OuterRef("pk")).order_by("-assessed_at", "-id")
-    return queryset.annotate(
-        latest_outcome=Subquery(latest.values("outcome")[:1]),
-        latest_score=Subquery(latest.values("score")[:1]),
-    )
 
 
 def applications_for_organization(organization, *, status: str = "") -> QuerySet[Application]:
@@ -53,20 +47,65 @@ def application_get_for_member(*, organization, pk: int) -> Application:
         raise Http404("No such application.") from None
 
 
-def review_queue(user) -> QuerySet[Application]:
-    """Return the undecided applications the reviewer may act on, riskiest first."""
+QUEUE_STATUSES = ("submitted", "in_review", "escalated", "info_requested")
+QUEUE_SORTS = {
+    "risk": ("-latest_score", "sla_due_at", "id"),
+    "sla": ("sla_due_at", "-latest_score", "id"),
+    "submitted": ("submitted_at", "id"),
+    "newest": ("-submitted_at", "-id"),
+}
+
+
+def review_queue(user, filters: dict | None = None) -> QuerySet[Application]:
+    """Return the open applications the reviewer may act on, filtered and sorted.
+
+    `filters` keys: status, outcome, rule, capability, country, organization, assignee
+    ("me", "none" or a user id), older_than (days), sort (a key of QUEUE_SORTS).
+    """
+    filters = filters or {}
     queryset = (
-        Application.objects.filter(
-            status__in=[
-                Application.Status.SUBMITTED,
-                Application.Status.IN_REVIEW,
-                Application.Status.ESCALATED,
-            ]
-        )
+        Application.objects.filter(status__in=QUEUE_STATUSES)
         .exclude(organization_id__in=user_organization_ids(user))
-        .select_related("organization")
+        .select_related("organization", "assignee")
     )
-    return _with_latest_assessment(queryset).order_by("-latest_score", "submitted_at", "id")
+    if filters.get("status") in QUEUE_STATUSES:
+        queryset = queryset.filter(status=filters["status"])
+    else:  # by default, what a reviewer can act on now
+        queryset = queryset.exclude(status="info_requested")
+    if filters.get("outcome"):
+        queryset = queryset.filter(latest_outcome=filters["outcome"])
+    if filters.get("rule"):
+        queryset = queryset.filter(latest_rules__contains=f",{filters['rule']},")
+    if filters.get("capability"):
+        queryset = queryset.filter(capability_codes__contains=f",{filters['capability']},")
+    if filters.get("country"):
+        queryset = queryset.filter(organization__country=filters["country"])
+    if filters.get("organization"):
+        queryset = queryset.filter(organization_id=filters["organization"])
+    assignee = filters.get("assignee")
+    if assignee == "me":
+        queryset = queryset.filter(assignee=user)
+    elif assignee == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif assignee:
+        queryset = queryset.filter(assignee_id=assignee)
+    if filters.get("older_than"):
+        queryset = queryset.filter(
+            submitted_at__lte=timezone.now() - timedelta(days=int(filters["older_than"]))
+        )
+    return queryset.order_by(*QUEUE_SORTS.get(filters.get("sort", ""), QUEUE_SORTS["risk"]))
+
+
+def queue_counts(user) -> dict[str, int]:
+    """Return how many applications the reviewer may see are in each open status."""
+    rows = (
+        Application.objects.filter(status__in=QUEUE_STATUSES)
+        .exclude(organization_id__in=user_organization_ids(user))
+        .values("status")
+        .annotate(count=Count("id"))
+        .values_list("status", "count")
+    )
+    return dict(rows)
 
 
 def application_get_for_reviewer(*, user, pk: int) -> Application:
@@ -157,3 +196,67 @@ def customer_timeline(application: Application) -> list[dict]:
         }
         for event in events.order_by("seq")
     ]
+
+
+def approval_votes(application: Application, assessment) -> list[ReviewAction]:
+    """Return the first approvals recorded under the latest assessment (four eyes)."""
+    if assessment is None:
+        return []
+    return list(
+        application.actions.filter(kind="approval_vote", assessment=assessment).select_related(
+            "actor"
+        )
+    )
+
+
+def assessment_changes(application: Application) -> dict | None:
+    """Return what changed between the last two assessments: facts, outcome and rules."""
+    latest, previous = ([*list(application.assessments.order_by("-assessed_at", "-id")[:2]), None])[
+        :2
+    ]
+    if latest is None or previous is None:
+        return None
+    before, after = previous.facts or {}, latest.facts or {}
+    facts = [
+        {"fact": key, "before": before.get(key), "after": after.get(key)}
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    ]
+    rules_before = {hit["rule"] for hit in previous.hits}
+    rules_after = {hit["rule"] for hit in latest.hits}
+    return {
+        "previous": previous,
+        "facts": facts,
+        "outcome": (previous.outcome, latest.outcome),
+        "added": sorted(rules_after - rules_before),
+        "removed": sorted(rules_before - rules_after),
+    }
+
+
+def other_applications(application: Application) -> QuerySet[Application]:
+    return (
+        Application.objects.filter(organization_id=application.organization_id)
+        .exclude(pk=application.pk)
+        .exclude(status="draft")
+        .order_by("-submitted_at")[:20]
+    )
+
+
+def reviewers():
+    """Return the people who can be assigned applications."""
+    from accounts.models import StaffGroup, User
+
+    return (
+        User.objects.filter(
+            is_active=True, groups__name__in=[StaffGroup.REVIEWER, StaffGroup.SENIOR_REVIEWER]
+        )
+        .distinct()
+        .order_by("email")
+    )
+
+
+def reviewer_get(pk):
+    """Return the reviewer with this id, or None."""
+    if not str(pk or "").isdigit():
+        return None
+    return reviewers().filter(pk=int(pk)).first()

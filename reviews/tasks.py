@@ -35,26 +35,31 @@ def process_approval_expiry() -> dict:
 
 
 @shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
-def send_information_request_email(request_id: int) -> None:
-    """Email the applicant the reviewer's questions."""
-    from .models import InformationRequest
+def send_review_email(action_id: int) -> None:
+    """Tell the applicant about a decision or the reviewer's questions."""
+    from .models import ReviewAction
 
-    request = (
-        InformationRequest.objects.select_related("application__created_by")
-        .filter(pk=request_id, answered_at__isnull=True)
+    action = (
+        ReviewAction.objects.select_related("application__created_by")
+        .prefetch_related("reason_codes")
+        .filter(pk=action_id)
         .first()
     )
-    if request is not None:
-        application = request.application
-        send_templated(
-            "information-request",
-            application.created_by.email,
-            {
-                "application": application,
-                "request": request,
-                "path": application.get_absolute_url(),
-            },
-        )
+    if action is None:
+        return
+    template = {
+        "approve": "decision-approved",
+        "deny": "decision-denied",
+        "request_info": "information-request",
+    }.get(action.kind)
+    if template is None:
+        return
+    application = action.application
+    send_templated(
+        template,
+        application.created_by.email,
+        {"application": application, "action": action, "path": application.get_absolute_url()},
+    )
 
 
 @shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)

@@ -30,7 +30,11 @@ urlpatterns = [
     path("review/<int:pk>/", reviewer.review_detail, name="review_detail"),
     path("review/<int:pk>/approve/", reviewer.review_approve, name="review_approve"),
     path("review/<int:pk>/deny/", reviewer.review_deny, name="review_deny"),
+    path("review/<int:pk>/escalate/", reviewer.review_escalate, name="review_escalate"),
     path("review/<int:pk>/request-info/", reviewer.review_request_info, name="review_request_info"),
+    path("review/<int:pk>/claim/", reviewer.review_claim, name="review_claim"),
+    path("review/<int:pk>/release/", reviewer.review_release, name="review_release"),
+    path("review/<int:pk>/assign/", reviewer.review_assign, name="review_assign"),
     path(
         "review/<int:pk>/documents/<int:document_pk>/",
         reviewer.review_document_download,

@@ -118,12 +118,28 @@ INVITATION_MAX_AGE = env_int("INVITATION_MAX_AGE", 7 * 24 * 3600)
 PERSONAL_EMAIL_DOMAINS = env_list(
     "PERSONAL_EMAIL_DOMAINS",
     [
-        "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
-        "yahoo.com", "ymail.com", "icloud.com", "me.com", "aol.com", "proton.me",
-        "protonmail.com", "gmx.com", "gmx.de", "web.de", "mail.com", "yandex.ru", "qq.com",
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "ymail.com",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.de",
+        "web.de",
+        "mail.com",
+        "yandex.ru",
+        "qq.com",
         "163.com",
     ],
-)  # fmt: skip
+)
 
 # Supporting documents live outside the web root and are served only through a view.
 DOCUMENTS_ROOT = env_str("DOCUMENTS_ROOT", str(BASE_DIR / "var" / "documents"))
@@ -191,3 +207,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Review workflow.
+SLA_BUSINESS_DAYS = {
+    "prohibited": env_int("SLA_DAYS_PROHIBITED", 3),
+    "escalate": env_int("SLA_DAYS_ESCALATE", 10),
+    "approvable": env_int("SLA_DAYS_APPROVABLE", 5),
+}
+# Approvals of applications scoring at least this need two different reviewers.
+FOUR_EYES_MIN_SCORE = env_int("FOUR_EYES_MIN_SCORE", 60)

@@ -1,4 +1,12 @@
-from .review import AnswerForm, DecisionForm, DocumentForm, RequestInfoForm
+from .review import (
+    AnswerForm,
+    ApproveForm,
+    DenyForm,
+    DocumentForm,
+    EscalateForm,
+    QueueFilterForm,
+    RequestInfoForm,
+)
 from .steps import (
     ATTESTATIONS,
     STEP_KEYS,
@@ -16,8 +24,11 @@ __all__ = [
     "STEPS",
     "STEP_KEYS",
     "AnswerForm",
-    "DecisionForm",
+    "ApproveForm",
+    "DenyForm",
     "DocumentForm",
+    "EscalateForm",
+    "QueueFilterForm",
     "RequestInfoForm",
     "bound_form",
     "context_for",

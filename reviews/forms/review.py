@@ -1,49 +1,143 @@
-"""Forms for reviewers' actions and applicants' answers and documents."""
+"""Forms for reviewers' actions and the queue's filters, and applicants' answers and documents."""
+
+import uuid
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.conf import settings
+from django_countries import countries
+
+from accounts.models import Organization
+from reviews import choices
+from reviews.models import Application, Outcome, ReasonCode
 
 
-class DecisionForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
-        label="Reason (shown to the applicant)",
-    )
+class ReviewActionForm(forms.Form):
+    """One reviewer action; the hidden token makes a replayed POST land on the first result."""
 
-    def __init__(self, *args, submit_label: str, submit_class: str, action: str, **kwargs):
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    submit_label = "Save"
+    submit_class = "btn-primary"
+
+    def __init__(self, *args, application: Application, action: str, **kwargs):
+        kwargs.setdefault(
+            "initial", {"idempotency_key": uuid.uuid4(), "version": application.version}
+        )
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_action = action
-        self.helper.add_input(Submit("submit", submit_label, css_class=submit_class))
-
-    def clean_reason(self) -> str:
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError("Give a reason.", code="required")
-        return reason
+        self.helper.add_input(Submit("submit", self.submit_label, css_class=self.submit_class))
 
 
-class RequestInfoForm(forms.Form):
-    questions = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}),
+def _required_text(label: str, message: str, *, rows: int = 3, help_text: str = ""):
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
         max_length=5000,
-        help_text="The applicant reads these and answers in the portal; they also get an email.",
+        error_messages={"required": message},
     )
 
-    def __init__(self, *args, action: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_action = action
-        self.helper.add_input(Submit("submit", "Send questions", css_class="btn-warning"))
 
-    def clean_questions(self) -> str:
-        questions = self.cleaned_data["questions"].strip()
-        if not questions:
-            raise forms.ValidationError("Write the questions.", code="required")
-        return questions
+class ApproveForm(ReviewActionForm):
+    submit_label, submit_class = "Approve", "btn-success"
+    reason = _required_text("Message to the applicant", "Give the reason for the approval.")
+    conditions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        required=False,
+        help_text="Conditions the applicant must keep, if any (shown to them).",
+    )
+    expires_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=f"Leave empty for the standard {settings.APPROVAL_VALIDITY_DAYS} days.",
+    )
+
+
+class DenyForm(ReviewActionForm):
+    submit_label, submit_class = "Deny", "btn-danger"
+    reason_codes = forms.ModelMultipleChoiceField(
+        queryset=ReasonCode.objects.filter(active=True),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one reason code."},
+    )
+    reason = _required_text("Message to the applicant", "Write a message to the applicant.")
+
+
+class EscalateForm(ReviewActionForm):
+    submit_label, submit_class = "Escalate", "btn-outline-secondary"
+    note = _required_text(
+        "Note to senior reviewers", "Say why you escalate.", help_text="Not shown to the applicant."
+    )
+
+
+class RequestInfoForm(ReviewActionForm):
+    submit_label, submit_class = "Send questions", "btn-warning"
+    questions = _required_text(
+        "Questions",
+        "Write the questions.",
+        rows=4,
+        help_text="The applicant reads these in the portal and by email.",
+    )
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters; they live in the URL, so a filtered view can be bookmarked."""
+
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Actionable")]
+        + [
+            (s, Application.Status(s).label)
+            for s in ("submitted", "in_review", "escalated", "info_requested")
+        ],
+    )
+    outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome"), *Outcome.choices])
+    rule = forms.RegexField(regex=r"^[A-Z0-9-]{1,64}$", required=False, label="Rule hit")
+    capability = forms.ChoiceField(required=False, choices=[("", "Any"), *choices.CAPABILITIES])
+    country = forms.ChoiceField(required=False, choices=[("", "Any"), *countries])
+    organization = forms.ModelChoiceField(
+        required=False, queryset=Organization.objects.order_by("name"), empty_label="Any"
+    )
+    assignee = forms.CharField(required=False, max_length=12)
+    older_than = forms.IntegerField(
+        required=False, min_value=0, max_value=3650, label="Older than (days)"
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("risk", "Risk score"),
+            ("sla", "SLA due"),
+            ("submitted", "Oldest first"),
+            ("newest", "Newest first"),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field, forms.ChoiceField)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs["class"] = css
+
+    def clean_assignee(self) -> str:
+        value = self.cleaned_data["assignee"]
+        if value and value not in ("me", "none") and not value.isdigit():
+            raise forms.ValidationError("Choose me, none, or a reviewer.")
+        return value
+
+    def filters(self) -> dict:
+        cleaned = self.cleaned_data if self.is_valid() else {}
+        result = {key: value for key, value in cleaned.items() if value not in (None, "")}
+        if "organization" in result:
+            result["organization"] = result["organization"].pk
+        return result
 
 
 class AnswerForm(forms.Form):

@@ -60,6 +60,18 @@ class Application(models.Model):
     renews = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewals"
     )
+    # The reviewer side: who works on it, by when, and the latest assessment for the queue.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    latest_outcome = models.CharField(max_length=16, blank=True)
+    latest_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    # ",RULE-A,RULE-B," and ",cap_a,cap_b,": searchable the same way on SQLite and PostgreSQL.
+    latest_rules = models.CharField(max_length=1000, blank=True)
+    capability_codes = models.CharField(max_length=500, blank=True)
     needs_rereview = models.BooleanField(
         default=False,
         help_text="Set when a policy or profile change may affect an approved application.",
@@ -71,6 +83,9 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["organization", "-created_at"], name="application_org_idx"),
             models.Index(fields=["status", "submitted_at"], name="application_queue_idx"),
+            models.Index(fields=["status", "-latest_score"], name="application_risk_idx"),
+            models.Index(fields=["status", "sla_due_at"], name="application_sla_idx"),
+            models.Index(fields=["assignee", "status"], name="application_assignee_idx"),
             models.Index(
                 fields=["expires_at"],
                 condition=models.Q(status="approved"),
@@ -148,6 +163,7 @@ class Assessment(models.Model):
     )
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
     facts_hash = models.CharField(max_length=64)
+    facts = models.JSONField(null=True, blank=True, help_text="The facts that were assessed.")
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     score = models.PositiveSmallIntegerField()
     result = models.JSONField(help_text="The engine's assessment, as it returned it.")
@@ -176,6 +192,7 @@ class ReviewAction(models.Model):
 
     class Kind(models.TextChoices):
         APPROVE = "approve", "Approved"
+        APPROVAL_VOTE = "approval_vote", "First of two approvals"
         DENY = "deny", "Denied"
         REQUEST_INFO = "request_info", "Information requested"
         ESCALATE = "escalate", "Escalated"
@@ -186,6 +203,12 @@ class ReviewAction(models.Model):
     reason = models.TextField(help_text="What the applicant reads.")
     internal_note = models.TextField(blank=True, help_text="Seen by reviewers only.")
     reason_codes = models.ManyToManyField("reviews.ReasonCode", blank=True, related_name="+")
+    conditions = models.TextField(blank=True, help_text="Conditions attached to an approval.")
+    assessment = models.ForeignKey(
+        "reviews.Assessment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The form's token: a replayed POST finds its action instead of making a second one.
+    idempotency_key = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -199,6 +222,15 @@ class ReviewAction(models.Model):
             ),
             models.CheckConstraint(
                 condition=~models.Q(reason=""), name="reviewaction_reason_required"
+            ),
+            models.UniqueConstraint(
+                fields=["idempotency_key"], name="reviewaction_idempotency_key_unique"
+            ),
+            # Four eyes: one first approval per reviewer and assessment.
+            models.UniqueConstraint(
+                fields=["application", "assessment", "actor"],
+                condition=models.Q(kind="approval_vote"),
+                name="reviewaction_one_vote_per_reviewer",
             ),
         ]
 

@@ -3,7 +3,6 @@
 from .applications import (
     ReviewError,
     application_assess,
-    application_decide,
     application_submit,
     applications_flag_for_rereview,
     facts_hash,
@@ -31,8 +30,20 @@ from .policy import (
     policy_version_publish,
     reassessment_step,
 )
+from .review import (
+    ActionResult,
+    ConflictError,
+    application_decide,
+    decision_problem,
+    review_act,
+    review_assign,
+    review_claim,
+    review_release,
+)
 
 __all__ = [
+    "ActionResult",
+    "ConflictError",
     "PolicyPublishError",
     "ReviewError",
     "StaleDraftError",
@@ -45,6 +56,7 @@ __all__ = [
     "application_submit_draft",
     "application_withdraw",
     "applications_flag_for_rereview",
+    "decision_problem",
     "document_add",
     "document_record_download",
     "facts_hash",
@@ -58,4 +70,8 @@ __all__ = [
     "policy_version_publish",
     "process_approval_expiry",
     "reassessment_step",
+    "review_act",
+    "review_assign",
+    "review_claim",
+    "review_release",
 ]

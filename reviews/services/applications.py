@@ -8,12 +8,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.selectors import has_conflict_of_interest, user_is_reviewer, user_is_senior_reviewer
+from accounts.selectors import has_conflict_of_interest
 from audit.services import audit_record
 from reviews.decision import evaluate, parse_facts
 
 from .. import workflow
-from ..models import Application, Assessment, Outcome, ReviewAction
+from ..models import Application, Assessment
 from ..policy import published_policy
 
 
@@ -27,6 +27,20 @@ def workflow_message(application: Application, action: str) -> str:
     except workflow.TransitionError as error:
         return str(error)
     return ""
+
+
+def add_business_days(start: datetime, days: int) -> datetime:
+    """Return `start` moved forward by `days` working days (Saturdays and Sundays skipped)."""
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def sla_due(start: datetime, outcome: str) -> datetime:
+    return add_business_days(start, settings.SLA_BUSINESS_DAYS[outcome])
 
 
 def facts_hash(facts: dict) -> str:
@@ -86,6 +100,7 @@ def application_assess(*, application_id: int, now: datetime) -> Assessment:
                 application=application,
                 policy_version=version,
                 facts_hash=digest,
+                facts=application.facts,
                 outcome=result.outcome.value,
                 score=result.score,
                 result=result.to_dict(),
@@ -96,9 +111,22 @@ def application_assess(*, application_id: int, now: datetime) -> Assessment:
         return Assessment.objects.get(
             application=application, policy_version=version, facts_hash=digest
         )
+    previous_outcome = application.latest_outcome
+    application.latest_outcome = assessment.outcome
+    application.latest_score = assessment.score
+    application.latest_rules = "," + ",".join(hit["rule"] for hit in assessment.hits) + ","
+    application.capability_codes = "," + ",".join(application.facts["capabilities"]) + ","
     if workflow.allowed(application.status, "assess"):
         application.status = workflow.next_status(application.status, "assess")
-        application.save(update_fields=["status"])
+        if application.sla_paused_at is not None:  # back from the applicant: resume the clock
+            application.sla_due_at = (application.sla_due_at or now) + (
+                now - application.sla_paused_at
+            )
+            application.sla_paused_at = None
+        elif application.sla_due_at is None or previous_outcome != assessment.outcome:
+            application.sla_due_at = sla_due(application.submitted_at or now, assessment.outcome)
+    application.version += 1
+    application.save()
     audit_record(
         actor=None,
         actor_role="system",
@@ -115,76 +143,6 @@ def application_assess(*, application_id: int, now: datetime) -> Assessment:
         },
     )
     return assessment
-
-
-def _check_may_decide(*, actor, application: Application, kind: str) -> Assessment:
-    if not user_is_reviewer(actor):
-        raise ReviewError("Only reviewers can decide applications.")
-    if has_conflict_of_interest(actor, application.organization_id):
-        raise ReviewError("You belong to this organization, so you cannot review its application.")
-    if application.is_decided:
-        raise ReviewError(
-            f"This application was already {application.get_status_display().lower()}."
-        )
-    assessment = application.assessments.order_by("-assessed_at", "-id").first()
-    if application.status != Application.Status.IN_REVIEW or assessment is None:
-        raise ReviewError("This application has not been assessed yet; try again in a moment.")
-    if kind == ReviewAction.Kind.APPROVE:
-        if assessment.outcome == Outcome.PROHIBITED:
-            raise ReviewError("The policy prohibits this use case, so it cannot be approved.")
-        if assessment.outcome == Outcome.ESCALATE and not user_is_senior_reviewer(actor):
-            raise ReviewError("This application needs a senior reviewer's approval.")
-    return assessment
-
-
-@transaction.atomic
-def application_decide(
-    *, actor, application_id: int, kind: str, reason: str, now: datetime
-) -> ReviewAction:
-    """Approve or deny the application, once, with the reviewer's reason."""
-    application = (
-        Application.objects.select_for_update()
-        .select_related("organization")
-        .get(pk=application_id)
-    )
-    assessment = _check_may_decide(actor=actor, application=application, kind=kind)
-    old_status = application.status
-    try:
-        with transaction.atomic():
-            action = ReviewAction.objects.create(
-                application=application, actor=actor, kind=kind, reason=reason, created_at=now
-            )
-    except IntegrityError:
-        raise ReviewError("This application has already been decided.") from None
-    application.status = (
-        Application.Status.APPROVED
-        if kind == ReviewAction.Kind.APPROVE
-        else Application.Status.DENIED
-    )
-    application.decided_at = now
-    if kind == ReviewAction.Kind.APPROVE:
-        application.expires_at = now + timedelta(days=settings.APPROVAL_VALIDITY_DAYS)
-    application.save(update_fields=["status", "decided_at", "expires_at"])
-    audit_record(
-        actor=actor,
-        actor_role="senior_reviewer" if user_is_senior_reviewer(actor) else "reviewer",
-        verb=f"application.{'approved' if kind == ReviewAction.Kind.APPROVE else 'denied'}",
-        obj=application,
-        organization=application.organization,
-        payload={
-            "old_status": old_status,
-            "new_status": application.status,
-            "reason": reason,
-            "assessment_id": assessment.pk,
-            "assessed_outcome": assessment.outcome,
-            "signature": {
-                "printed_name": actor.get_full_name(),
-                "meaning": kind,
-                "time": now.isoformat(),
-            },
-        },
-    )
-    return action
 
 
 @transaction.atomic

@@ -50,9 +50,15 @@ def _transition(application: Application, action: str) -> str:
 
 @transaction.atomic
 def application_create_draft(
-    *, actor, membership, now: datetime, title: str = "", draft_data=None, copied_from=None,
+    *,
+    actor,
+    membership,
+    now: datetime,
+    title: str = "",
+    draft_data=None,
+    copied_from=None,
     renews=None,
-) -> Application:  # fmt: skip
+) -> Application:
     """Start a draft for the organization, empty or pre-filled from an earlier application."""
     organization = membership.organization
     if has_conflict_of_interest(actor, organization.pk):
@@ -68,18 +74,28 @@ def application_create_draft(
         updated_at=now,
     )
     _audit(
-        actor, membership.role, "application.draft_created", application,
+        actor,
+        membership.role,
+        "application.draft_created",
+        application,
         copied_from=copied_from.pk if copied_from else None,
         renews=renews.pk if renews else None,
-    )  # fmt: skip
+    )
     return application
 
 
 @transaction.atomic
 def application_save_step(
-    *, actor, membership, application_id: int, step: str, raw: dict, version: int, now: datetime,
+    *,
+    actor,
+    membership,
+    application_id: int,
+    step: str,
+    raw: dict,
+    version: int,
+    now: datetime,
     title: str | None = None,
-) -> Application:  # fmt: skip
+) -> Application:
     """Keep a step's input (valid or not) if nobody saved the draft since `version`."""
     application = _lock(application_id, membership.organization)
     if not application.is_editable:
@@ -102,9 +118,16 @@ def application_save_step(
 
 @transaction.atomic
 def application_submit_draft(
-    *, actor, membership, application_id: int, facts: dict, subscriptions: list[str],
-    attestations: list[str], version: int, now: datetime,
-) -> Application:  # fmt: skip
+    *,
+    actor,
+    membership,
+    application_id: int,
+    facts: dict,
+    subscriptions: list[str],
+    attestations: list[str],
+    version: int,
+    now: datetime,
+) -> Application:
     """Submit a complete draft (once: a replay finds it submitted) and schedule its assessment."""
     application = _lock(application_id, membership.organization)
     if application.status != Application.Status.DRAFT:
@@ -124,10 +147,15 @@ def application_submit_draft(
     application.version = F("version") + 1
     application.save()
     _audit(
-        actor, membership.role, "application.submitted", application,
-        title=application.title, facts=canonical, subscriptions=subscriptions,
+        actor,
+        membership.role,
+        "application.submitted",
+        application,
+        title=application.title,
+        facts=canonical,
+        subscriptions=subscriptions,
         attestations=attestations,
-    )  # fmt: skip
+    )
     transaction.on_commit(lambda: _tasks().assess_application.delay(application.pk))
     return application
 
@@ -168,31 +196,14 @@ def application_copy(*, actor, membership, source: Application, now: datetime, r
     )
 
 
-@transaction.atomic
 def information_request_create(*, actor, application_id: int, questions: str, now: datetime):
     """Send the applicant questions; the application waits on them (the SLA clock pauses)."""
-    application = (
-        Application.objects.select_for_update()
-        .select_related("organization")
-        .get(pk=application_id)
+    from .review import review_act
+
+    review_act(
+        actor=actor, application_id=application_id, kind="request_info", reason=questions, now=now
     )
-    if has_conflict_of_interest(actor, application.organization_id):
-        raise ReviewError("You belong to this organization, so you cannot review its application.")
-    old = application.status
-    application.status = _transition(application, "request_info")
-    if not application.draft_data and application.facts:
-        application.draft_data = draft_data_from_facts(application.facts, application.title)
-    application.updated_at = now
-    application.save(update_fields=["status", "draft_data", "updated_at"])
-    request = InformationRequest.objects.create(
-        application=application, asked_by=actor, questions=questions, asked_at=now
-    )
-    _audit(
-        actor, "reviewer", "application.information_requested", application,
-        old_status=old, questions=questions, request_id=request.pk,
-    )  # fmt: skip
-    transaction.on_commit(lambda: _tasks().send_information_request_email.delay(request.pk))
-    return request
+    return InformationRequest.objects.get(application_id=application_id, answered_at__isnull=True)
 
 
 @transaction.atomic
@@ -214,9 +225,15 @@ def information_request_answer(
     request.answer, request.answered_by, request.answered_at = answer, actor, now
     request.save(update_fields=["answer", "answered_by", "answered_at"])
     _audit(
-        actor, membership.role, "application.information_provided", application,
-        request_id=request.pk, answer=answer, facts_changed=changed, facts=canonical,
-    )  # fmt: skip
+        actor,
+        membership.role,
+        "application.information_provided",
+        application,
+        request_id=request.pk,
+        answer=answer,
+        facts_changed=changed,
+        facts=canonical,
+    )
     transaction.on_commit(lambda: _tasks().assess_application.delay(application.pk))
     return application
 
@@ -239,10 +256,16 @@ def document_add(*, actor, role: str, application: Application, upload, now: dat
             uploaded_at=now,
         )
         _audit(
-            actor, role, "document.uploaded", application,
-            document_id=document.pk, name=document.name, size=size, sha256=sha256,
+            actor,
+            role,
+            "document.uploaded",
+            application,
+            document_id=document.pk,
+            name=document.name,
+            size=size,
+            sha256=sha256,
             content_type=content_type,
-        )  # fmt: skip
+        )
     except Exception:
         documents.discard(stored_name)
         raise
@@ -252,9 +275,13 @@ def document_add(*, actor, role: str, application: Application, upload, now: dat
 def document_record_download(*, actor, role: str, document: Document) -> None:
     """Record who downloaded which document."""
     _audit(
-        actor, role, "document.downloaded", document.application,
-        document_id=document.pk, name=document.name,
-    )  # fmt: skip
+        actor,
+        role,
+        "document.downloaded",
+        document.application,
+        document_id=document.pk,
+        name=document.name,
+    )
 
 
 def process_approval_expiry(*, now: datetime) -> dict[str, int]:
@@ -272,8 +299,13 @@ def process_approval_expiry(*, now: datetime) -> dict[str, int]:
                 continue
             application.status = _transition(application, "expire")
             application.save(update_fields=["status"])
-            _audit(None, "system", "application.expired", application,
-                   expired_at=application.expires_at.isoformat())  # fmt: skip
+            _audit(
+                None,
+                "system",
+                "application.expired",
+                application,
+                expired_at=application.expires_at.isoformat(),
+            )
             counts["expired"] += 1
     for days, field in zip(
         settings.REATTESTATION_REMINDER_DAYS, ("reminded_30_at", "reminded_7_at"), strict=True

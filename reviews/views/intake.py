@@ -66,10 +66,15 @@ def application_step(request, pk: int, step: str):
         title = form.cleaned_data.get("title") if step == "use_case" and form.is_valid() else None
         try:
             application = services.application_save_step(
-                actor=request.user, membership=membership, application_id=application.pk,
-                step=step, raw=stored_input(request.POST, current), now=timezone.now(),
-                version=_int(request.POST.get("version")), title=title,
-            )  # fmt: skip
+                actor=request.user,
+                membership=membership,
+                application_id=application.pk,
+                step=step,
+                raw=stored_input(request.POST, current),
+                now=timezone.now(),
+                version=_int(request.POST.get("version")),
+                title=title,
+            )
         except services.StaleDraftError as error:
             messages.error(request, str(error))
             version = selectors.application_version(application.pk)
@@ -87,8 +92,12 @@ def application_step(request, pk: int, step: str):
         "version": version,
         "previous": _neighbour(steps, step, -1),
     }
-    return render(request, "reviews/application_step.html", context,
-                  status=400 if request.method == "POST" else 200)  # fmt: skip
+    return render(
+        request,
+        "reviews/application_step.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _int(value) -> int:
@@ -149,11 +158,15 @@ def application_submit(request, pk: int):
         return redirect("reviews:application_summary", application.pk)
     try:
         application = services.application_submit_draft(
-            actor=request.user, membership=membership, application_id=application.pk,
-            facts=facts, subscriptions=forms["declarations"].cleaned_data["subscriptions"],
+            actor=request.user,
+            membership=membership,
+            application_id=application.pk,
+            facts=facts,
+            subscriptions=forms["declarations"].cleaned_data["subscriptions"],
             attestations=forms["declarations"].attested(),
-            version=_int(request.POST.get("version")), now=timezone.now(),
-        )  # fmt: skip
+            version=_int(request.POST.get("version")),
+            now=timezone.now(),
+        )
     except (services.StaleDraftError, services.ReviewError) as error:
         messages.error(request, str(error))
         return redirect("reviews:application_summary", application.pk)

@@ -159,9 +159,12 @@ def document_upload(request, pk: int):
     if form.is_valid():
         try:
             services.document_add(
-                actor=request.user, role=membership.role, application=application,
-                upload=form.cleaned_data["file"], now=timezone.now(),
-            )  # fmt: skip
+                actor=request.user,
+                role=membership.role,
+                application=application,
+                upload=form.cleaned_data["file"],
+                now=timezone.now(),
+            )
         except (services.ReviewError, documents.DocumentRejected) as error:
             messages.error(request, str(error))
         else:

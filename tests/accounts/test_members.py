@@ -164,9 +164,12 @@ def test_it_lets_only_owners_invite_owners(client, applicant, organization, db):
 
     with pytest.raises(Exception, match="Only owners can invite another owner"):
         invitation_create(
-            actor=admin, membership=membership, email="o@acme.example", role="owner",
+            actor=admin,
+            membership=membership,
+            email="o@acme.example",
+            role="owner",
             now=timezone.now(),
-        )  # fmt: skip
+        )
 
 
 def test_it_changes_a_role_and_records_it(owner_client, colleague):
@@ -194,8 +197,9 @@ def test_it_never_leaves_an_organization_without_an_owner(owner_client, applican
     assert own.role == Role.OWNER
 
 
-def test_it_ends_access_at_once_when_a_member_is_removed(owner_client, client, colleague, submit,
-                                                         applicant):  # fmt: skip
+def test_it_ends_access_at_once_when_a_member_is_removed(
+    owner_client, client, colleague, submit, applicant
+):
     application = submit(applicant)
     from django.test import Client
 

@@ -37,13 +37,17 @@ def owner_client(client, applicant):
 def test_it_saves_end_customers_and_subscriptions(owner_client, organization):
     response = owner_client.post(
         reverse("accounts:organization"),
-        profile(**{
-            "acts_for_end_customers": "on",
-            "customers-0-name": "Northbank", "customers-0-country": "IE",
-            "customers-0-org_type": "commercial",
-            "subscriptions-0-identifier": SUB.upper(), "subscriptions-0-label": "prod",
-        }),
-    )  # fmt: skip
+        profile(
+            **{
+                "acts_for_end_customers": "on",
+                "customers-0-name": "Northbank",
+                "customers-0-country": "IE",
+                "customers-0-org_type": "commercial",
+                "subscriptions-0-identifier": SUB.upper(),
+                "subscriptions-0-label": "prod",
+            }
+        ),
+    )
 
     assert response.status_code == 302
     organization.refresh_from_db()
@@ -53,8 +57,11 @@ def test_it_saves_end_customers_and_subscriptions(owner_client, organization):
     assert list(organization.subscriptions.values_list("identifier", flat=True)) == [SUB]
     event = AuditEvent.objects.get(verb="organization.changed")
     assert set(event.payload["changed"]) == {
-        "acts_for_end_customers", "email_domain", "end_customers", "subscriptions"
-    }  # fmt: skip
+        "acts_for_end_customers",
+        "email_domain",
+        "end_customers",
+        "subscriptions",
+    }
 
 
 def test_it_prefills_new_applications_with_the_end_customers(owner_client, organization):
@@ -102,9 +109,12 @@ def test_it_sends_approvals_back_for_review_when_the_type_changes(
 ):
     application = submit(applicant)
     application_decide(
-        actor=reviewer, application_id=application.pk, kind="approve", reason="ok",
+        actor=reviewer,
+        application_id=application.pk,
+        kind="approve",
+        reason="ok",
         now=timezone.now(),
-    )  # fmt: skip
+    )
 
     owner_client.post(reverse("accounts:organization"), profile(org_type="police", country="US"))
 
@@ -120,9 +130,12 @@ def test_it_leaves_approvals_alone_when_only_the_website_changes(
 ):
     application = submit(applicant)
     application_decide(
-        actor=reviewer, application_id=application.pk, kind="approve", reason="ok",
+        actor=reviewer,
+        application_id=application.pk,
+        kind="approve",
+        reason="ok",
         now=timezone.now(),
-    )  # fmt: skip
+    )
 
     owner_client.post(reverse("accounts:organization"), profile(website="https://acme.example"))
 

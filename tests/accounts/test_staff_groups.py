@@ -12,15 +12,28 @@ def test_it_creates_the_staff_groups_with_exactly_policy_staffs_permissions(db):
     }
 
     assert granted == {
-        "reviews.add_policy", "reviews.change_policy", "reviews.view_policy",
-        "reviews.add_policyversion", "reviews.change_policyversion",
-        "reviews.delete_policyversion", "reviews.view_policyversion",
+        "reviews.add_policy",
+        "reviews.change_policy",
+        "reviews.view_policy",
+        "reviews.add_policyversion",
+        "reviews.change_policyversion",
+        "reviews.delete_policyversion",
+        "reviews.view_policyversion",
         "reviews.publish_policyversion",
-        "reviews.add_rule", "reviews.change_rule", "reviews.delete_rule", "reviews.view_rule",
-        "reviews.add_capability", "reviews.change_capability", "reviews.view_capability",
-        "reviews.add_reasoncode", "reviews.change_reasoncode", "reviews.view_reasoncode",
-        "reviews.view_policysimulation", "reviews.view_reassessment",
-        "reviews.view_application", "reviews.view_assessment",
+        "reviews.add_rule",
+        "reviews.change_rule",
+        "reviews.delete_rule",
+        "reviews.view_rule",
+        "reviews.add_capability",
+        "reviews.change_capability",
+        "reviews.view_capability",
+        "reviews.add_reasoncode",
+        "reviews.change_reasoncode",
+        "reviews.view_reasoncode",
+        "reviews.view_policysimulation",
+        "reviews.view_reassessment",
+        "reviews.view_application",
+        "reviews.view_assessment",
         "audit.view_auditevent",
-    }  # fmt: skip
+    }
     assert not Group.objects.get(name=StaffGroup.REVIEWER).permissions.exists()

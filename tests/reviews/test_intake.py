@@ -42,8 +42,12 @@ def test_it_files_an_application_through_the_steps_and_assesses_it(
     application.refresh_from_db()
     assert application.status == Application.Status.IN_REVIEW
     assert application.facts == make_facts(organization)
-    assert application.attestations == ["no_us_police", "no_mobile_realtime",
-                                        "no_emotion_or_attributes", "accurate"]  # fmt: skip
+    assert application.attestations == [
+        "no_us_police",
+        "no_mobile_realtime",
+        "no_emotion_or_attributes",
+        "accurate",
+    ]
     assert Assessment.objects.get(application=application).outcome == "approvable"
     verbs = list(
         AuditEvent.objects.filter(
@@ -112,10 +116,16 @@ def test_it_skips_camera_questions_and_the_gallery_when_they_do_not_apply(
     owner, draft, organization
 ):
     facts = make_facts(
-        organization, capabilities=["text_generation"], use_case="document_processing",
-        deployment={"real_time": False, "camera": "none", "environment": "not_applicable",
-                    "countries": []},
-    )  # fmt: skip
+        organization,
+        capabilities=["text_generation"],
+        use_case="document_processing",
+        deployment={
+            "real_time": False,
+            "camera": "none",
+            "environment": "not_applicable",
+            "countries": [],
+        },
+    )
     posts = step_posts(facts, "Contracts")
     for step in ("use_case", "parties", "capabilities"):
         last = post_step(owner, draft, step, posts[step])

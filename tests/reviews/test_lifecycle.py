@@ -35,7 +35,11 @@ def test_it_sends_the_reviewers_questions_to_the_applicant(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("reviews:review_request_info", args=[application.pk]),
-            {"questions": "Which countries exactly?"},
+            {
+                "questions": "Which countries exactly?",
+                "idempotency_key": "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+                "version": application.version,
+            },
         )
 
     application.refresh_from_db()
@@ -63,8 +67,9 @@ def test_it_takes_the_answer_with_corrected_facts_and_reassesses(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        owner.post(reverse("reviews:application_answer", args=[application.pk]),
-                   {"answer": "Also France."})  # fmt: skip
+        owner.post(
+            reverse("reviews:application_answer", args=[application.pk]), {"answer": "Also France."}
+        )
 
     application.refresh_from_db()
     assert application.status == Application.Status.IN_REVIEW
@@ -114,8 +119,13 @@ def test_it_copies_an_application_into_a_new_draft(owner, applicant, submit, org
 
 
 def _approve(reviewer, application):
-    application_decide(actor=reviewer, application_id=application.pk, kind="approve",
-                       reason="ok", now=timezone.now())  # fmt: skip
+    application_decide(
+        actor=reviewer,
+        application_id=application.pk,
+        kind="approve",
+        reason="ok",
+        now=timezone.now(),
+    )
     application.refresh_from_db()
     return application
 
@@ -136,8 +146,10 @@ def test_it_gives_approvals_an_expiry_and_reminds_then_expires(
 
     application.refresh_from_db()
     assert (first, repeat, week) == (
-        {"reminded": 1, "expired": 0}, {"reminded": 0, "expired": 0}, {"reminded": 1, "expired": 0},
-    )  # fmt: skip
+        {"reminded": 1, "expired": 0},
+        {"reminded": 0, "expired": 0},
+        {"reminded": 1, "expired": 0},
+    )
     assert lapsed == {"reminded": 0, "expired": 1}
     assert application.status == Application.Status.EXPIRED
     assert [m.subject for m in mail.outbox] == [

@@ -54,8 +54,9 @@ def _role(actor) -> str:
 
 
 def _lock(application_id: int) -> Application:
+    # of=("self",): PostgreSQL cannot lock the nullable side of the assignee join.
     return (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("organization", "assignee")
         .get(pk=application_id)
     )

@@ -72,7 +72,6 @@ def worker_queue(postgresql, seed_policy):
         yield worker
     finally:
         celery_app.conf.update(saved)
-        celery_app.pool.force_close_all()
         worker.terminate()
         try:
             worker.wait(timeout=20)

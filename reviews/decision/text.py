@@ -23,11 +23,7 @@ _SEPARATORS = re.compile(r"[\W_]+")
 # time of normalising a description: NFKC leaves ASCII alone, casefold() is lower(), and
 # every ASCII character that is not a letter or digit ("_" included) is a separator.
 _ASCII_FOLD = str.maketrans(
-    {
-        code: (char.lower() if char.isalnum() else " ")
-        for code in range(128)
-        for char in (chr(code),)
-    }
+    {code: chr(code).lower() if chr(code).isalnum() else " " for code in range(128)}
 )
 
 

@@ -24,7 +24,7 @@ def race(workers: int, attempt) -> list:
         try:
             barrier.wait()
             results[index] = ("ok", attempt(index))
-        except Exception as error:  # noqa: BLE001 - every outcome is a result here
+        except Exception as error:  # every outcome, success or error, is a result here
             results[index] = ("error", error)
         finally:
             connections.close_all()
@@ -100,7 +100,8 @@ def lock_free_decide(*, actor, application_id: int, barrier: threading.Barrier) 
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO reviews_reviewaction (application_id, actor_id, kind, reason, "
-                "internal_note, conditions, created_at) VALUES (%s, %s, 'escalate', 'x', '', '', now())",
+                "internal_note, conditions, created_at) "
+                "VALUES (%s, %s, 'escalate', 'x', '', '', now())",
                 [application_id, actor.pk],
             )
 

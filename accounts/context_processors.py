@@ -1,6 +1,12 @@
 """Navigation for the base template."""
 
-from .selectors import membership_for_request, memberships_for_user, user_is_reviewer
+from .selectors import (
+    membership_for_request,
+    memberships_for_user,
+    user_is_policy_staff,
+    user_is_reviewer,
+    user_is_senior_reviewer,
+)
 
 
 def navigation(request) -> dict:
@@ -11,4 +17,5 @@ def navigation(request) -> dict:
         "nav_membership": membership_for_request(request),
         "nav_memberships": memberships_for_user(user),
         "nav_is_reviewer": user_is_reviewer(user),
+        "nav_sees_metrics": user_is_senior_reviewer(user) or user_is_policy_staff(user),
     }

@@ -100,6 +100,10 @@ def user_is_senior_reviewer(user) -> bool:
     return StaffGroup.SENIOR_REVIEWER in _group_names(user)
 
 
+def user_is_policy_staff(user) -> bool:
+    return StaffGroup.POLICY_STAFF in _group_names(user)
+
+
 def user_is_provider_staff(user) -> bool:
     """Return whether the user holds any of the provider's staff roles."""
     return bool(_group_names(user))

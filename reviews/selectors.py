@@ -260,3 +260,23 @@ def reviewer_get(pk):
     if not str(pk or "").isdigit():
         return None
     return reviewers().filter(pk=int(pk)).first()
+
+
+def published_rule_outcomes() -> dict[str, str]:
+    """Return {rule id: outcome} for the published policy version's rules."""
+    from .models import Rule
+
+    return dict(
+        Rule.objects.filter(policy_version__status="published").values_list("rule_id", "outcome")
+    )
+
+
+def overdue_applications(*, now):
+    """Return open applications whose SLA has passed (not those waiting on the applicant)."""
+    return (
+        Application.objects.filter(
+            status__in=("submitted", "in_review", "escalated"), sla_due_at__lt=now
+        )
+        .select_related("organization", "assignee")
+        .order_by("sla_due_at")
+    )

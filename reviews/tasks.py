@@ -78,3 +78,19 @@ def send_reattestation_reminder(application_id: int, days: int) -> None:
             application.created_by.email,
             {"application": application, "days": days, "path": application.get_absolute_url()},
         )
+
+
+@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+def send_sla_digest() -> int:
+    """Email senior reviewers the applications past their SLA (run daily by Celery beat)."""
+    from accounts.models import StaffGroup, User
+
+    from .selectors import overdue_applications
+
+    overdue = list(overdue_applications(now=timezone.now()))
+    if not overdue:
+        return 0
+    seniors = User.objects.filter(is_active=True, groups__name=StaffGroup.SENIOR_REVIEWER)
+    for senior in seniors.distinct():
+        send_templated("sla-digest", senior.email, {"applications": overdue, "user": senior})
+    return len(overdue)

@@ -27,6 +27,7 @@ urlpatterns = [
         name="document_download",
     ),
     path("review/", reviewer.queue, name="queue"),
+    path("review/metrics/", reviewer.metrics, name="metrics"),
     path("review/<int:pk>/", reviewer.review_detail, name="review_detail"),
     path("review/<int:pk>/approve/", reviewer.review_approve, name="review_approve"),
     path("review/<int:pk>/deny/", reviewer.review_deny, name="review_deny"),

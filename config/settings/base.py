@@ -192,6 +192,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "gatehouse")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
+    "sla-digest": {
+        "task": "reviews.tasks.send_sla_digest",
+        "schedule": env_int("SLA_DIGEST_INTERVAL", 24 * 3600),
+    },
     "approvals-expiry": {
         "task": "reviews.tasks.process_approval_expiry",
         "schedule": env_int("APPROVAL_EXPIRY_INTERVAL", 3600),

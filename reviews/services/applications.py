@@ -82,21 +82,11 @@ def application_submit(*, actor, organization, role: str, title: str, facts: dic
     return application
 
 
-@transaction.atomic
-def application_assess(*, application_id: int, now: datetime) -> Assessment:
-    """Assess the application under the published policy; reuse an identical earlier result."""
-    application = Application.objects.select_for_update().get(pk=application_id)
-    version, policy = published_policy()
-    digest = facts_hash(application.facts)
-    existing = Assessment.objects.filter(
-        application=application, policy_version=version, facts_hash=digest
-    ).first()
-    if existing is not None:
-        return existing
+def _store_assessment(application, version, policy, digest: str, now: datetime) -> Assessment:
     result = evaluate(policy, parse_facts(application.facts), now=now)
     try:
         with transaction.atomic():
-            assessment = Assessment.objects.create(
+            return Assessment.objects.create(
                 application=application,
                 policy_version=version,
                 facts_hash=digest,
@@ -111,6 +101,22 @@ def application_assess(*, application_id: int, now: datetime) -> Assessment:
         return Assessment.objects.get(
             application=application, policy_version=version, facts_hash=digest
         )
+
+
+@transaction.atomic
+def application_assess(*, application_id: int, now: datetime) -> Assessment:
+    """Assess the application under the published policy; reuse an identical earlier result."""
+    application = Application.objects.select_for_update().get(pk=application_id)
+    version, policy = published_policy()
+    digest = facts_hash(application.facts)
+    assessment = Assessment.objects.filter(
+        application=application, policy_version=version, facts_hash=digest
+    ).first()
+    created = assessment is None
+    if created:
+        assessment = _store_assessment(application, version, policy, digest, now)
+    if not created and not workflow.allowed(application.status, "assess"):
+        return assessment  # a replayed task: nothing left to do
     previous_outcome = application.latest_outcome
     application.latest_outcome = assessment.outcome
     application.latest_score = assessment.score

@@ -11,10 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.selectors import user_is_reviewer, user_is_senior_reviewer
+from accounts.selectors import user_is_policy_staff, user_is_reviewer, user_is_senior_reviewer
 from audit.selectors import audit_events_for_object
 
 from .. import selectors, services, workflow
+from ..charts import bar_chart, line_chart
+from ..metrics import review_metrics
 from ..forms import ApproveForm, DenyForm, EscalateForm, QueueFilterForm, RequestInfoForm
 from ..models import Outcome
 from .portal import send_document
@@ -236,3 +238,24 @@ def review_document_download(request, pk: int, document_pk: int):
     application = selectors.application_get_for_reviewer(user=request.user, pk=pk)
     document = selectors.document_get(application=application, pk=document_pk)
     return send_document(request, document, role="reviewer")
+
+
+@login_required
+@require_GET
+def metrics(request):
+    """Show senior reviewers and policy staff how the queue and the decisions go."""
+    if not (user_is_senior_reviewer(request.user) or user_is_policy_staff(request.user)):
+        raise Http404("No such page.")
+    figures = review_metrics(now=timezone.now(), rule_outcomes=selectors.published_rule_outcomes())
+    context = {
+        "figures": figures,
+        "queue_chart": line_chart(
+            figures["queue"], title="Open applications per day, last 30 days"
+        ),
+        "outcome_chart": bar_chart(
+            [(label.title(), count) for label, count in figures["outcomes"]],
+            title="Decisions in the last 30 days",
+        ),
+        "rule_chart": bar_chart(figures["rule_hits"], title="Top rule hits, last 30 days"),
+    }
+    return render(request, "reviews/metrics.html", context)

@@ -49,7 +49,8 @@ def line_chart(points: list[tuple[str, float]], *, title: str) -> SafeString:
         f'<svg role="img" viewBox="0 0 {width} {height}" width="100%" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{escape(title)}</title>"
-        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#d0d5dd"/>'
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
+        'stroke="#d0d5dd"/>'
         f'<polyline points="{path}" fill="none" stroke="{_BAR}" stroke-width="2.5"/>'
         f'<text x="{pad}" y="{height - 12}" font-size="12" fill="#475467">{escape(first[0])}</text>'
         f'<text x="{width - pad}" y="{height - 12}" font-size="12" text-anchor="end" '

@@ -44,7 +44,7 @@ def review_metrics(*, now: datetime, rule_outcomes: dict[str, str], days: int = 
     outcomes = Counter(status for _s, _d, _w, status, *_ in decided)
     rule_hits: Counter = Counter()
     per_rule: dict[str, Counter] = {}
-    for _s, decided_at, _w, status, outcome, rules in rows:
+    for _s, decided_at, _w, status, _outcome, rules in rows:
         names = [name for name in rules.strip(",").split(",") if name] or ["(no rule)"]
         for name in names:
             rule_hits[name] += 1

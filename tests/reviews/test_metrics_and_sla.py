@@ -1,6 +1,6 @@
 """The SLA clock, the overdue digest, and the metrics page."""
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -14,10 +14,10 @@ from reviews.tasks import send_sla_digest
 
 
 def test_it_counts_business_days():
-    friday = datetime(2026, 11, 27, 9, tzinfo=dt_timezone.utc)
+    friday = datetime(2026, 11, 27, 9, tzinfo=UTC)
 
     assert add_business_days(friday, 1).weekday() == 0
-    assert add_business_days(friday, 5) == datetime(2026, 12, 4, 9, tzinfo=dt_timezone.utc)
+    assert add_business_days(friday, 5) == datetime(2026, 12, 4, 9, tzinfo=UTC)
 
 
 def test_it_sets_the_sla_by_outcome(applicant, submit, settings):
@@ -32,8 +32,8 @@ def test_it_sets_the_sla_by_outcome(applicant, submit, settings):
 def test_it_pauses_the_clock_while_waiting_on_the_applicant(
     applicant, reviewer, submit, django_capture_on_commit_callbacks
 ):
-    from reviews.services import information_request_answer
     from accounts.models import Membership
+    from reviews.services import information_request_answer
 
     application = submit(applicant)
     due = application.sla_due_at

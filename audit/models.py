@@ -1,4 +1,4 @@
-"""The append-only, hash-chained audit trail."""
+"""The append-only, hash-chained audit trail and its signed checkpoints."""
 
 from django.conf import settings
 from django.db import models
@@ -53,3 +53,36 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only; they cannot be deleted.")
+
+    def chain_fields(self) -> dict:
+        """Return the fields the hash covers, as they were recorded."""
+        return {
+            "occurred_at": self.occurred_at,
+            "actor_id": self.actor_id,
+            "actor_label": self.actor_label,
+            "actor_role": self.actor_role,
+            "organization_id": self.organization_id,
+            "verb": self.verb,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "payload": self.payload,
+            "request_id": self.request_id,
+            "ip": self.ip,
+        }
+
+
+class AuditCheckpoint(models.Model):
+    """The chain head at a moment, signed with a key the database does not hold."""
+
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    events = models.BigIntegerField(help_text="How many events the chain held.")
+    created_at = models.DateTimeField()
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-seq", "-id"]
+        get_latest_by = "seq"
+
+    def __str__(self) -> str:
+        return f"checkpoint at #{self.seq} ({self.created_at:%Y-%m-%d %H:%M})"

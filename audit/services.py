@@ -37,10 +37,11 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk
     context = current_context()
+    now = timezone.now()
     prev = AuditEvent.objects.order_by("-seq").values_list("hash", flat=True).first()
     prev_hash = prev or GENESIS_HASH
     fields = {
-        "occurred_at": timezone.now(),
+        "occurred_at": now,
         "actor_id": actor.pk if actor is not None else None,
         "actor_label": actor.email if actor is not None else "system",
         "actor_role": actor_role,

@@ -146,3 +146,25 @@ def seed_policy(transactional_db):
         install_policy_document(
             load_seed_document(), models=(Policy, PolicyVersion, Rule), publish=True
         )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _let_the_test_runner_empty_the_audit_tables():
+    """Test setup only: transactional tests empty tables with TRUNCATE, which the audit
+    triggers refuse in production. Wrap the runner's flush in disabling those triggers."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = original(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        guarded = [t for t in ("audit_auditevent", "audit_auditcheckpoint") if t in tables]
+        before = [f"ALTER TABLE {t} DISABLE TRIGGER USER;" for t in guarded]
+        after = [f"ALTER TABLE {t} ENABLE TRIGGER USER;" for t in guarded]
+        return before + statements + after
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original

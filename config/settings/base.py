@@ -181,8 +181,8 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Gatehouse <no-reply@gatehouse.localhost>")
 
 # Celery: no broker configured means tasks run in-process (the embedded default).
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
-CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == ""
+CELERY_TASK_ALWAYS_EAGER = env_str("CELERY_BROKER_URL", "") == ""
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "") or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -192,6 +192,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "gatehouse")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
+    "audit-checkpoint": {
+        "task": "audit.tasks.write_checkpoint",
+        "schedule": env_int("AUDIT_CHECKPOINT_INTERVAL", 3600),
+    },
     "sla-digest": {
         "task": "reviews.tasks.send_sla_digest",
         "schedule": env_int("SLA_DIGEST_INTERVAL", 24 * 3600),
@@ -220,3 +224,6 @@ SLA_BUSINESS_DAYS = {
 }
 # Approvals of applications scoring at least this need two different reviewers.
 FOUR_EYES_MIN_SCORE = env_int("FOUR_EYES_MIN_SCORE", 60)
+
+# Checkpoints of the audit chain are signed with this key, which the database never holds.
+AUDIT_CHECKPOINT_KEY = env_str("AUDIT_CHECKPOINT_KEY", "local-audit-checkpoint-key")

@@ -1,0 +1,19 @@
+"""Verify the audit trail: exit 0 with "N events verified", or 1 with the first broken link."""
+
+import sys
+
+from django.core.management.base import BaseCommand
+
+from audit.verify import verify_trail
+
+
+class Command(BaseCommand):
+    help = "Recompute the audit trail's hash chain and check it against the signed checkpoints."
+
+    def handle(self, *args, **options):
+        report = verify_trail()
+        if report.ok:
+            self.stdout.write(report.message)
+            return
+        self.stderr.write(report.message)
+        sys.exit(1)

@@ -1,0 +1,13 @@
+"""Audit background work."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from .checkpoints import checkpoint_write
+
+
+@shared_task
+def write_checkpoint() -> int | None:
+    """Sign and record the chain head (run by Celery beat)."""
+    checkpoint = checkpoint_write(now=timezone.now())
+    return checkpoint.seq if checkpoint else None

@@ -3,9 +3,8 @@
 from datetime import timedelta
 from pathlib import Path
 
-from django.utils.csp import CSP
-
 import dj_database_url
+from django.utils.csp import CSP
 
 from config.env import env_bool, env_int, env_list, env_str
 

@@ -5,9 +5,10 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.db import transaction
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
+
+from config.tasks import enqueue_after_commit
 
 from .models import SUBSCRIPTION_ID, Organization, OrganizationType, Role, User
 
@@ -98,7 +99,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
         from .tasks import send_password_reset_email
 
         for user in self.get_users(self.cleaned_data["email"]):
-            transaction.on_commit(lambda pk=user.pk: send_password_reset_email.delay(pk))
+            enqueue_after_commit(send_password_reset_email, user.pk)
 
 
 class OrganizationForm(forms.ModelForm):

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from audit.services import audit_record
+from config.tasks import enqueue_after_commit
 
 from .models import EndCustomer, Invitation, Membership, Organization, Role, Subscription, User
 from .roles import Action, may_manage, role_may
@@ -43,14 +44,14 @@ def user_signup(*, email: str, full_name: str, password: str, verified_at=None) 
     )
     audit_record(actor=user, verb="user.signed_up", obj=user, payload={"email": user.email})
     if verified_at is None:
-        transaction.on_commit(lambda: _tasks().send_verification_email.delay(user.pk))
+        enqueue_after_commit(_tasks().send_verification_email, user.pk)
     return user
 
 
 def user_resend_verification(*, user: User) -> None:
     """Email the verification link again, unless the address is verified already."""
     if not user.email_verified:
-        _tasks().send_verification_email.delay(user.pk)
+        enqueue_after_commit(_tasks().send_verification_email, user.pk)
 
 
 @transaction.atomic
@@ -204,7 +205,7 @@ def invitation_create(
         organization=organization,
         payload={"email": email, "role": role},
     )
-    transaction.on_commit(lambda: _tasks().send_invitation_email.delay(invitation.pk))
+    enqueue_after_commit(_tasks().send_invitation_email, invitation.pk)
     return invitation
 
 
@@ -232,7 +233,7 @@ def invitation_resend(*, actor: User, membership: Membership, invitation: Invita
         organization=invitation.organization,
         payload={"email": invitation.email},
     )
-    transaction.on_commit(lambda: _tasks().send_invitation_email.delay(invitation.pk))
+    enqueue_after_commit(_tasks().send_invitation_email, invitation.pk)
     return invitation
 
 

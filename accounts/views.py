@@ -157,7 +157,8 @@ def organization_profile(request):
         "subscriptions": subscriptions,
         "rows_helper": rows_helper(),
     }
-    return render(request, "accounts/organization.html", context, status=400 if data else 200)
+    status = 400 if data is not None else 200
+    return render(request, "accounts/organization.html", context, status=status)
 
 
 @login_required

@@ -9,7 +9,7 @@ _BAR = "#1d4ed8"
 def bar_chart(rows: list[tuple[str, float]], *, title: str, unit: str = "") -> SafeString:
     """Return horizontal bars, one per (label, value), labelled with their values."""
     if not rows:
-        return format_html('<p class="text-muted">No data yet.</p>')
+        return format_html('<p class="text-muted">{}</p>', "No data yet.")
     width, label_w, row_h = 640, 220, 26
     top = max(value for _label, value in rows) or 1
     height = row_h * len(rows) + 8
@@ -35,7 +35,7 @@ def bar_chart(rows: list[tuple[str, float]], *, title: str, unit: str = "") -> S
 def line_chart(points: list[tuple[str, float]], *, title: str) -> SafeString:
     """Return a line over time, one (day label, value) per point, with the first and last labels."""
     if not points:
-        return format_html('<p class="text-muted">No data yet.</p>')
+        return format_html('<p class="text-muted">{}</p>', "No data yet.")
     width, height, pad = 640, 200, 36
     top = max(value for _label, value in points) or 1
     step = (width - 2 * pad) / max(len(points) - 1, 1)

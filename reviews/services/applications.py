@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.selectors import has_conflict_of_interest
 from audit.services import audit_record
+from config.tasks import enqueue_after_commit
 from reviews.decision import evaluate, parse_facts
 
 from .. import workflow
@@ -78,7 +79,7 @@ def application_submit(*, actor, organization, role: str, title: str, facts: dic
     )
     from ..tasks import assess_application  # the tasks module imports this one
 
-    transaction.on_commit(lambda: assess_application.delay(application.pk))
+    enqueue_after_commit(assess_application, application.pk)
     return application
 
 

@@ -8,6 +8,7 @@ from django.db.models import F
 
 from accounts.selectors import has_conflict_of_interest
 from audit.services import audit_record
+from config.tasks import enqueue_after_commit
 from reviews.decision import parse_facts
 
 from .. import documents, workflow
@@ -156,7 +157,7 @@ def application_submit_draft(
         subscriptions=subscriptions,
         attestations=attestations,
     )
-    transaction.on_commit(lambda: _tasks().assess_application.delay(application.pk))
+    enqueue_after_commit(_tasks().assess_application, application.pk)
     return application
 
 
@@ -234,7 +235,7 @@ def information_request_answer(
         facts_changed=changed,
         facts=canonical,
     )
-    transaction.on_commit(lambda: _tasks().assess_application.delay(application.pk))
+    enqueue_after_commit(_tasks().assess_application, application.pk)
     return application
 
 
@@ -323,9 +324,5 @@ def process_approval_expiry(*, now: datetime) -> dict[str, int]:
                 ).update(**{field: now})
                 if updated:  # idempotent: a second run finds the reminder sent
                     counts["reminded"] += 1
-                    transaction.on_commit(
-                        lambda pk=application_id, d=days: (
-                            _tasks().send_reattestation_reminder.delay(pk, d)
-                        )
-                    )
+                    enqueue_after_commit(_tasks().send_reattestation_reminder, application_id, days)
     return counts

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Model
 
 from audit.services import audit_record
+from config.tasks import enqueue_after_commit
 from reviews.decision import PolicyError, evaluate, golden_case_failures, parse_facts
 
 from ..models import (
@@ -133,7 +134,7 @@ def policy_version_publish(*, actor, version_id: int, now: datetime) -> Reassess
     )
     from ..tasks import reassess_applications
 
-    transaction.on_commit(lambda: reassess_applications.delay(run.pk))
+    enqueue_after_commit(reassess_applications, run.pk)
     return run
 
 
@@ -160,7 +161,7 @@ def policy_simulation_start(*, actor, version_id: int, now: datetime) -> PolicyS
     )
     from ..tasks import simulate_policy
 
-    transaction.on_commit(lambda: simulate_policy.delay(simulation.pk))
+    enqueue_after_commit(simulate_policy, simulation.pk)
     return simulation
 
 

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from accounts.selectors import has_conflict_of_interest, user_is_reviewer, user_is_senior_reviewer
 from audit.services import audit_record
+from config.tasks import enqueue_after_commit
 
 from .. import workflow
 from ..models import Application, Assessment, InformationRequest, Outcome, ReviewAction
@@ -221,7 +222,7 @@ def review_act(
     if kind in (Kind.APPROVE, Kind.DENY, Kind.REQUEST_INFO):
         from ..tasks import send_review_email
 
-        transaction.on_commit(lambda: send_review_email.delay(action.pk))
+        enqueue_after_commit(send_review_email, action.pk)
     return ActionResult(action)
 
 

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import user_is_policy_staff, user_is_reviewer, user_is_senior_reviewer
@@ -16,8 +17,8 @@ from audit.selectors import audit_events_for_object
 
 from .. import selectors, services, workflow
 from ..charts import bar_chart, line_chart
-from ..metrics import review_metrics
 from ..forms import ApproveForm, DenyForm, EscalateForm, QueueFilterForm, RequestInfoForm
+from ..metrics import review_metrics
 from ..models import Outcome
 from .portal import send_document
 
@@ -185,7 +186,12 @@ def _assignment(request, pk: int, act, message: str):
         messages.error(request, str(error))
     else:
         messages.success(request, message.format(reference=application.reference))
-    return redirect(request.POST.get("next") or reverse("reviews:review_detail", args=[pk]))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("reviews:review_detail", args=[pk])
+    return redirect(target)
 
 
 @login_required

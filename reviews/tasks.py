@@ -94,3 +94,21 @@ def send_sla_digest() -> int:
     for senior in seniors.distinct():
         send_templated("sla-digest", senior.email, {"applications": overdue, "user": senior})
     return len(overdue)
+
+
+@shared_task
+def sweep_unassessed() -> int:
+    """Queue the assessment of applications whose task was never published (broker outage)."""
+    from datetime import timedelta
+
+    from .models import Application
+
+    stale = timezone.now() - timedelta(minutes=2)
+    pending = Application.objects.filter(status="submitted", updated_at__lt=stale).values_list(
+        "pk", flat=True
+    )
+    count = 0
+    for application_id in pending.iterator():
+        assess_application.delay(application_id)
+        count += 1
+    return count

@@ -320,6 +320,7 @@ URLS: dict[str, Url] = {
     # Sign-up, sign-in and the links sent by email.
     "accounts:signup": Url((GET, POST)),
     "accounts:login": Url((GET, POST)),
+    "healthz": Url((GET,)),
     "accounts:logout": Url((POST,)),
     "accounts:verify_email_sent": Url((GET,)),
     "accounts:verify_email_resend": Url((POST,)),
@@ -487,6 +488,7 @@ PUBLIC = {
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
+    "healthz",  # for load balancers; it reveals only whether the services answer
 }
 
 # T2: the status each persona gets, by method, on org A's objects (the payloads above).
@@ -502,6 +504,8 @@ ROLE_MATRIX: dict[str, dict[str, tuple]] = {
                                          POST: (200, 302,  302,   302,     302,     302,   302)},
     "accounts:login":                   {GET:  (200, 302,  302,   302,     302,     302,   302),
                                          POST: (200, 302,  302,   302,     302,     302,   302)},
+    "healthz":                          {GET:  (200, 200,  200,   200,     200,     200,   200),
+                                         POST: (405, 405,  405,   405,     405,     405,   405)},
     "accounts:logout":                  {GET:  (405, 405,  405,   405,     405,     405,   405),
                                          POST: (302, 302,  302,   302,     302,     302,   302)},
     # Only the colleague and the staff have unverified addresses.

@@ -103,7 +103,10 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
 
 class OrganizationForm(forms.ModelForm):
-    country = LazyTypedChoiceField(choices=[("", "Choose a country…"), *countries])
+    country = LazyTypedChoiceField(
+        choices=[("", "Choose a country…"), *countries],
+        help_text="Where the organization is established.",
+    )
 
     class Meta:
         model = Organization
@@ -129,10 +132,19 @@ class OrganizationForm(forms.ModelForm):
 
 
 class EndCustomerForm(forms.Form):
-    name = forms.CharField(max_length=200, required=False)
-    country = LazyTypedChoiceField(choices=[("", "—"), *countries], required=False)
+    name = forms.CharField(
+        max_length=200, required=False, widget=forms.TextInput(attrs={"aria-label": "End customer name"})
+    )
+    country = LazyTypedChoiceField(
+        choices=[("", "—"), *countries],
+        required=False,
+        widget=forms.Select(attrs={"aria-label": "End customer country"}),
+    )
     org_type = forms.ChoiceField(
-        label="Type", required=False, choices=[("", "—"), *OrganizationType.choices]
+        label="Type",
+        required=False,
+        choices=[("", "—"), *OrganizationType.choices],
+        widget=forms.Select(attrs={"aria-label": "End customer type"}),
     )
 
     def clean(self):
@@ -150,9 +162,16 @@ class SubscriptionForm(forms.Form):
         max_length=36,
         required=False,
         label="Subscription or tenant ID",
-        help_text="xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+                "aria-label": "Subscription or tenant ID",
+            }
+        ),
     )
-    label = forms.CharField(max_length=100, required=False)
+    label = forms.CharField(
+        max_length=100, required=False, widget=forms.TextInput(attrs={"aria-label": "Subscription label"})
+    )
 
     def clean_identifier(self) -> str:
         identifier = self.cleaned_data["identifier"].strip().lower()

@@ -93,7 +93,6 @@ def organization_create(*, actor: User, now: datetime, **profile) -> Organizatio
             f"Organizations are created with a work email address; {actor.email_domain} is a "
             "personal email provider. Sign up with your work address, or ask a colleague to "
             "invite you.",
-            field="name",
         )
     organization = Organization.objects.create(created_at=now, updated_at=now, **profile)
     Membership.objects.create(

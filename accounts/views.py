@@ -99,7 +99,9 @@ def organization_new(request):
             request.session[selectors.SESSION_ORG_KEY] = organization.pk
             messages.success(request, f"{organization.name} is set up. Invite your colleagues.")
             return redirect("accounts:members")
-    return render(request, "accounts/organization_new.html", {"form": form})
+    personal = services.is_personal_domain(request.user.email_domain)
+    context = {"form": form, "personal_domain": request.user.email_domain if personal else ""}
+    return render(request, "accounts/organization_new.html", context)
 
 
 @login_required
@@ -181,12 +183,15 @@ def members(request):
         else:
             messages.success(request, f"An invitation is on its way to {invitation.email}.")
             return redirect("accounts:members")
+    members = list(selectors.members_of(organization))
+    sole_owner = sum(m.role == "owner" for m in members) == 1
     rows = [
         {
             "member": m,
             "can_manage": m.user_id != request.user.pk and may_manage(membership.role, m.role),
+            "can_leave": m.user_id == request.user.pk and not (sole_owner and m.role == "owner"),
         }
-        for m in selectors.members_of(organization)
+        for m in members
     ]
     context = {
         "organization": organization,

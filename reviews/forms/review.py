@@ -13,6 +13,12 @@ from reviews import choices
 from reviews.models import Application, Outcome, ReasonCode
 
 
+class Button(Submit):
+    """A submit button whose colour the form chooses (crispy's Submit is always primary)."""
+
+    field_classes = "btn"
+
+
 class ReviewActionForm(forms.Form):
     """One reviewer action; the hidden token makes a replayed POST land on the first result."""
 
@@ -21,14 +27,21 @@ class ReviewActionForm(forms.Form):
     submit_label = "Save"
     submit_class = "btn-primary"
 
-    def __init__(self, *args, application: Application, action: str, **kwargs):
+    def __init__(self, *args, application: Application, action: str, kind: str, **kwargs):
         kwargs.setdefault(
             "initial", {"idempotency_key": uuid.uuid4(), "version": application.version}
         )
+        # Four forms share a page: ids carry the action so each label finds its own field.
+        kwargs.setdefault("auto_id", f"id_{kind}_%s")
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_action = action
-        self.helper.add_input(Submit("submit", self.submit_label, css_class=self.submit_class))
+        self.helper.form_id = f"form-{kind}"
+        self.helper.add_input(
+            Button(
+                "submit", self.submit_label, css_class=self.submit_class, css_id=f"submit-{kind}"
+            )
+        )
 
 
 def _required_text(label: str, message: str, *, rows: int = 3, help_text: str = ""):
@@ -65,6 +78,17 @@ class DenyForm(ReviewActionForm):
         error_messages={"required": "Choose at least one reason code."},
     )
     reason = _required_text("Message to the applicant", "Write a message to the applicant.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.fields["reason_codes"].queryset.exists():
+            # Nothing to choose: say so rather than demand the impossible.
+            self.fields["reason_codes"].required = False
+            self.fields[
+                "reason_codes"
+            ].help_text = (
+                "Policy staff have defined no reason codes yet (Django admin, Reason codes)."
+            )
 
 
 class EscalateForm(ReviewActionForm):
@@ -176,7 +200,7 @@ class DocumentForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_action = action
         self.helper.attrs = {"enctype": "multipart/form-data"}
-        self.helper.add_input(Submit("submit", "Upload", css_class="btn-outline-primary"))
+        self.helper.add_input(Button("submit", "Upload", css_class="btn-outline-primary"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

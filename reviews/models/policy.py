@@ -157,8 +157,9 @@ class PolicyRun(models.Model):
 
 
 def _unchanged(transition: str) -> bool:
+    # A first assessment is not a change of outcome.
     was, _, would_be = transition.partition("→")
-    return was == would_be
+    return was in (would_be, "unassessed")
 
 
 class PolicySimulation(PolicyRun):

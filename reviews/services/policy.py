@@ -225,7 +225,7 @@ def policy_simulation_step(*, simulation_id: int, now: datetime) -> bool:
         outcome = evaluate(policy, parse_facts(application.facts), now=now).outcome.value
         before = was.get(application.pk, "unassessed")
         transitions[f"{before}→{outcome}"] += 1
-        if before != outcome:
+        if before not in (outcome, "unassessed"):
             changes.append(_change_row(application, before, outcome))
     more = _record_progress(simulation, chunk, transitions, changes)
     if not more:

@@ -1,5 +1,7 @@
 """The customer portal: an organization's members follow and act on their applications."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -17,6 +19,7 @@ from ..forms import STEP_KEYS, AnswerForm, DocumentForm, facts_from_steps
 from ..models import Application
 
 PAGE_SIZE = 25
+REATTEST_WINDOW_DAYS = 30
 
 
 @login_required
@@ -60,7 +63,12 @@ def _detail_context(application, membership, answer_form=None) -> dict:
         "answer_form": answer_form or AnswerForm(action=answer_url),
         "document_form": DocumentForm(action=upload_url),
         "can_withdraw": application.status in Application.OPEN,
-        "can_reattest": application.status in ("approved", "expired"),
+        "can_reattest": application.status == "expired"
+        or (
+            application.status == "approved"
+            and application.expires_at is not None
+            and application.expires_at - timezone.now() <= timedelta(days=REATTEST_WINDOW_DAYS)
+        ),
     }
 
 

@@ -66,6 +66,7 @@ def _forms(application, bound_kind=None, data=None):
             data if kind == bound_kind else None,
             application=application,
             action=reverse(f"reviews:review_{kind}", args=[application.pk]),
+            kind=kind,
         )
         for kind, form_class in FORMS.items()
     }

@@ -124,7 +124,7 @@ def test_it_refuses_an_organization_for_a_personal_address(client, db):
     response = client.post(reverse("accounts:organization_new"), ORGANIZATION)
 
     assert "gmail.com is a personal email provider" in response.text
-    assert response.context["form"].errors["name"]
+    assert response.context["form"].non_field_errors()
     assert 'value="NewCo Verification Ltd"' in response.text
     assert not Organization.objects.exists()
 

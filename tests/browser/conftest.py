@@ -1,5 +1,6 @@
 """Debian's Chromium driven by Playwright; data is built before the browser starts."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,18 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def page(live_server, seed_policy):
+def catalogues(transactional_db):
+    """Refill the capability catalogue and the reason codes, which a data migration installs
+    and transactional tests' flushes remove: pages then look the same whatever ran before."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("reviews.migrations.0004_catalogues").fill(apps, None)
+
+
+@pytest.fixture
+def page(live_server, seed_policy, catalogues):
     if not chromium_available():
         unavailable("Chromium", "apt-get install -y chromium")
     # Build data before Playwright starts: inside its greenlet the ORM would open a second
@@ -40,6 +52,37 @@ def shot(page, name: str, *, full_page: bool = True) -> None:
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
 
 
+def emailed_path(to: str, prefix: str) -> str:
+    """Return the path of the last link starting with `prefix` that was emailed to `to`.
+
+    Emails link to settings.SITE_URL, not to the live server, so tests open the path on
+    the live server themselves.
+    """
+    from django.core import mail
+
+    for message in reversed(mail.outbox):
+        if to in message.to:
+            found = re.search(rf"https?://[^/\s]+({re.escape(prefix)}\S+)", message.body)
+            if found:
+                return found.group(1)
+    subjects = [(m.to, m.subject) for m in mail.outbox]
+    raise AssertionError(f"No email to {to} links to {prefix}; outbox: {subjects}")
+
+
+def sign_out(page) -> None:
+    """Open the account menu in the navigation bar and sign out."""
+    page.locator("nav .dropdown-toggle").last.click()
+    page.get_by_role("button", name="Sign out").click()
+
+
+def sign_up(page, base: str, *, full_name: str, email: str) -> None:
+    """Fill in the sign-up form (the account only; no organization); the caller sends it."""
+    page.goto(f"{base}/accounts/signup/")
+    page.get_by_label("Your full name").fill(full_name)
+    page.get_by_label("Work email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+
+
 def sign_in(page, base: str, email: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Email").fill(email)
@@ -48,8 +91,9 @@ def sign_in(page, base: str, email: str) -> None:
 
 
 @pytest.fixture
-def submit_demo(applicant, outsider, submit):
-    """A few applications across two tenants, so policy runs have work to show."""
+def submit_demo(seed_policy, catalogues, applicant, outsider, submit):
+    """A few applications across two tenants, so policy runs have work to show. They are
+    filed once the seed policy is back, so that each is assessed whatever test ran before."""
     submit(applicant, "Selfie check")
     submit(applicant, "Shopper moods", capabilities=["emotion_recognition"])
     submit(outsider, "Staff door", use_case="touchless_access_control")

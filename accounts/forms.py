@@ -133,7 +133,9 @@ class OrganizationForm(forms.ModelForm):
 
 class EndCustomerForm(forms.Form):
     name = forms.CharField(
-        max_length=200, required=False, widget=forms.TextInput(attrs={"aria-label": "End customer name"})
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"aria-label": "End customer name"}),
     )
     country = LazyTypedChoiceField(
         choices=[("", "—"), *countries],
@@ -170,7 +172,9 @@ class SubscriptionForm(forms.Form):
         ),
     )
     label = forms.CharField(
-        max_length=100, required=False, widget=forms.TextInput(attrs={"aria-label": "Subscription label"})
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"aria-label": "Subscription label"}),
     )
 
     def clean_identifier(self) -> str:

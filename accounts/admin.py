@@ -2,12 +2,16 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from .models import Membership, Organization, User
+from .services import user_admin_changed
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Staff accounts and roles (groups) are managed here; every change is audited."""
+
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active"]
+    list_filter = ["is_staff", "is_active", "groups"]
     search_fields = ["email", "full_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -20,16 +24,47 @@ class UserAdmin(DjangoUserAdmin):
     ]
     filter_horizontal = ["groups"]
 
+    def save_related(self, request, form, formsets, change):
+        user = form.instance
+        groups_before = sorted(user.groups.values_list("name", flat=True)) if change else []
+        super().save_related(request, form, formsets, change)
+        user_admin_changed(
+            actor=request.user,
+            user=user,
+            created=not change,
+            changed_fields=[name for name in form.changed_data if name not in ("password",)],
+            groups_before=groups_before,
+            groups_after=sorted(user.groups.values_list("name", flat=True)),
+        )
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    autocomplete_fields = ["user"]
+    fields = ["user", "role", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    """Organizations are read here; their members change them in the portal, with its rules."""
+
     list_display = ["name", "country", "org_type", "created_at"]
     list_filter = ["org_type", "country"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

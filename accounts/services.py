@@ -378,3 +378,25 @@ def membership_add(*, actor, organization: Organization, user: User, role: str) 
         payload={"user": user.email, "role": role},
     )
     return membership
+
+
+def user_admin_changed(
+    *, actor, user: User, created: bool, changed_fields: list[str], groups_before, groups_after
+) -> None:
+    """Record a change made to an account in the Django admin (staff roles above all)."""
+    if not created and not changed_fields and groups_before == groups_after:
+        return
+    audit_record(
+        actor=actor,
+        actor_role="admin",
+        verb="user.created_by_admin" if created else "user.changed_by_admin",
+        obj=user,
+        payload={
+            "email": user.email,
+            "changed": changed_fields,
+            "groups": {"before": list(groups_before), "after": list(groups_after)},
+            "is_active": user.is_active,
+            "is_staff": user.is_staff,
+            "is_superuser": user.is_superuser,
+        },
+    )

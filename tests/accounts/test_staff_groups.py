@@ -37,3 +37,34 @@ def test_it_creates_the_staff_groups_with_exactly_policy_staffs_permissions(db):
         "audit.view_auditevent",
     }
     assert not Group.objects.get(name=StaffGroup.REVIEWER).permissions.exists()
+
+
+def test_it_records_a_staff_role_granted_in_the_admin(client, db):
+    from django.urls import reverse
+
+    from accounts.models import User
+    from audit.models import AuditEvent
+
+    admin = User.objects.create_superuser(email="root@gatehouse.example", password="x" * 16)
+    target = User.objects.create_user(email="new.reviewer@gatehouse.example", full_name="New")
+    client.force_login(admin)
+    reviewers = Group.objects.get(name=StaffGroup.REVIEWER)
+
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[target.pk]),
+        {
+            "email": target.email,
+            "full_name": "New",
+            "is_active": "on",
+            "groups": [reviewers.pk],
+            "last_login_0": "",
+            "last_login_1": "",
+            "date_joined_0": "2026-11-24",
+            "date_joined_1": "08:00:00",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    event = AuditEvent.objects.get(verb="user.changed_by_admin")
+    assert event.actor == admin
+    assert event.payload["groups"] == {"before": [], "after": ["Reviewers"]}

@@ -400,3 +400,30 @@ def user_admin_changed(
             "is_superuser": user.is_superuser,
         },
     )
+
+
+@transaction.atomic
+def two_factor_confirm(*, user: User, key_hex: str, token: str) -> bool:
+    """Turn on two-factor sign-in with the key the user scanned, if their code matches it."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not TOTP(bytes.fromhex(key_hex)).verify(int(token), tolerance=1):
+        return False
+    TOTPDevice.objects.filter(user=user).delete()
+    TOTPDevice.objects.create(user=user, name="Authenticator app", key=key_hex, confirmed=True)
+    audit_record(actor=user, verb="user.two_factor_enabled", obj=user)
+    return True
+
+
+@transaction.atomic
+def two_factor_disable(*, user: User) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .two_factor import two_factor_required
+
+    if two_factor_required(user):
+        raise OnboardingError("Policy staff must keep two-factor sign-in on.")
+    deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+    if deleted:
+        audit_record(actor=user, verb="user.two_factor_disabled", obj=user)

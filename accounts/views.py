@@ -1,14 +1,24 @@
 """Sign-up and verification, organizations, members and invitations."""
 
+import io
+from base64 import b32encode
+
+import segno
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from . import selectors, services
+from . import two_factor as two_factor_mod
 from .forms import (
     EmailAuthenticationForm,
     EndCustomerFormSet,
@@ -18,6 +28,7 @@ from .forms import (
     RoleForm,
     SignupForm,
     SubscriptionFormSet,
+    TokenForm,
     rows_helper,
 )
 from .roles import Action, may_manage, role_may
@@ -312,3 +323,67 @@ def invitation_accept(request, token: str):
 def _render_invitation(request, invitation, signup_form, status=200):
     context = {"invitation": invitation, "signup_form": signup_form}
     return render(request, "accounts/invitation.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor(request):
+    """Turn two-factor sign-in on (scan, then confirm with a code) or off."""
+    device = two_factor_mod.confirmed_device(request.user)
+    form = TokenForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and request.POST.get("action") == "disable":
+        try:
+            services.two_factor_disable(user=request.user)
+        except services.OnboardingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Two-factor sign-in is off.")
+        return redirect("accounts:two_factor")
+    # The key waits in the session until a code proves the app has it: no write on GET.
+    key_hex = request.session.get("otp_setup_key") or random_hex(20)
+    request.session["otp_setup_key"] = key_hex
+    if request.method == "POST" and device is None and form.is_valid():
+        token = form.cleaned_data["token"]
+        if services.two_factor_confirm(user=request.user, key_hex=key_hex, token=token):
+            del request.session["otp_setup_key"]
+            otp_login(request, two_factor_mod.confirmed_device(request.user))
+            messages.success(request, "Two-factor sign-in is on.")
+            return redirect("home")
+        form.add_error(
+            "token", "That code is not right. Check the time on your phone and try again."
+        )
+    pending = None if device else TOTPDevice(user=request.user, key=key_hex)
+    context = {
+        "device": device,
+        "form": form,
+        "required": two_factor_mod.two_factor_required(request.user),
+        "qr_svg": _qr_svg(pending.config_url) if pending else "",
+        "secret": b32encode(pending.bin_key).decode() if pending else "",
+    }
+    return render(request, "accounts/two_factor.html", context, status=400 if form.errors else 200)
+
+
+def _qr_svg(url: str) -> str:
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=5, xmldecl=False, svgns=True)
+    return buffer.getvalue().decode()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request):
+    """Ask for the code from the authenticator app after the password."""
+    device = two_factor_mod.confirmed_device(request.user)
+    if device is None or request.user.is_verified():
+        return redirect("home")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            otp_login(request, device)
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                target = reverse("home")
+            return redirect(target)
+        form.add_error("token", "That code is not right. Try the current one.")
+    status = 400 if form.errors else 200
+    return render(request, "accounts/two_factor_verify.html", {"form": form}, status=status)

@@ -102,7 +102,14 @@ def senior_reviewer(db) -> User:
 
 @pytest.fixture
 def policy_staff(db) -> User:
-    return staff("pat@gatehouse.example", StaffGroup.POLICY_STAFF, is_staff=True)
+    """Policy staff must sign in with two factors: this one has an authenticator, and
+    `client.force_login(policy_staff)` starts a verified session (django-otp persists the
+    device it finds on the user at login)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = staff("pat@gatehouse.example", StaffGroup.POLICY_STAFF, is_staff=True)
+    user.otp_device = TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    return user
 
 
 @pytest.fixture
@@ -168,3 +175,25 @@ def _let_the_test_runner_empty_the_audit_tables():
     DatabaseOperations.sql_flush = sql_flush
     yield
     DatabaseOperations.sql_flush = original
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _force_login_keeps_the_second_factor():
+    """Test setup only: `force_login` skips the sign-in views, so a user carrying an
+    `otp_device` (like `policy_staff`) gets a session verified with that device."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        device = getattr(user, "otp_device", None)
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    Client.force_login = force_login
+    yield
+    Client.force_login = original

@@ -382,6 +382,8 @@ URLS: dict[str, Url] = {
     ),
     "accounts:password_reset_complete": Url((GET,)),
     "accounts:password_change": Url((GET, POST)),
+    "accounts:two_factor": Url((GET, POST)),
+    "accounts:two_factor_verify": Url((GET, POST)),
     "accounts:password_change_done": Url((GET,)),
     # Organizations, members and invitations.
     "accounts:organization_new": Url((GET, POST)),
@@ -529,6 +531,12 @@ ROLE_MATRIX: dict[str, dict[str, tuple]] = {
                                          POST: (L,   200,  200,   200,     200,     200,   200)},
     "accounts:password_change_done":    {GET:  (L,   200,  200,   200,     200,     200,   200),
                                          POST: (L,   405,  405,   405,     405,     405,   405)},
+    # An empty POST is a wrong code; policy staff already have their authenticator.
+    "accounts:two_factor":              {GET:  (L,   200,  200,   200,     200,     200,   200),
+                                         POST: (L,   400,  400,   400,     400,     400,   400)},
+    # Nobody here has a pending second factor, so the code page sends them on.
+    "accounts:two_factor_verify":       {GET:  (L,   302,  302,   302,     302,     302,   302),
+                                         POST: (L,   302,  302,   302,     302,     302,   302)},
     "accounts:organization_new":        {GET:  (L,   200,  200,   200,     200,     200,   200),
                                          POST: (L,   200,  200,   200,     200,     200,   200)},
     # A member sees the profile read-only; their POST changes nothing and shows why.

@@ -28,4 +28,11 @@ def test_it_loads_the_demo_once_and_its_logins_work(client, db, django_capture_o
             "/accounts/login/", {"username": email, "password": "gatehouse-demo-2026"}
         )
         assert response.status_code == 302 and "_auth_user_id" in client.session, email
+    # Policy staff sign in with a second factor: the demo's known authenticator key.
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__email="policy@gatehouse.example")
+    assert client.get("/admin/reviews/policyversion/").url.startswith("/accounts/two-factor/verify/")
+    client.post("/accounts/two-factor/verify/", {"token": f"{TOTP(device.bin_key).token():06d}"})
     assert client.get("/admin/reviews/policyversion/").status_code == 200

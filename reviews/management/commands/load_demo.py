@@ -1,12 +1,14 @@
 """Load the demo organizations, people and applications from fixtures/demo.json (idempotent)."""
 
 import json
+from base64 import b32encode
 from pathlib import Path
 
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
 from accounts.services import organization_create, user_signup
@@ -24,7 +26,11 @@ class Command(BaseCommand):
         logins = []
         for person in demo["staff"]:
             user = self._staff_user(person, password)
-            logins.append((", ".join(person["groups"]), user.email))
+            role = ", ".join(person["groups"])
+            if person.get("totp_key_hex"):
+                key = self._authenticator(user, person["totp_key_hex"])
+                role += f" (two-factor: add the key {key} to an authenticator app)"
+            logins.append((role, user.email))
         for org in demo["organizations"]:
             owner = self._organization(org, password)
             logins.append((f"applicant, owner of {org['name']}", owner.email))
@@ -45,6 +51,13 @@ class Command(BaseCommand):
             )
             user.groups.set(Group.objects.filter(name__in=person["groups"]))
         return user
+
+    def _authenticator(self, user: User, key_hex: str) -> str:
+        """Give the demo user a known authenticator key; return it in base32 for the app."""
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, confirmed=True, defaults={"name": "Demo authenticator", "key": key_hex}
+        )
+        return b32encode(device.bin_key).decode()
 
     def _organization(self, org: dict, password: str) -> User:
         owner = User.objects.filter(email=org["owner"]["email"]).first()

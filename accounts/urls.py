@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from config.ratelimit import rate_limit
+
 from . import views
 from .forms import QueuedPasswordResetForm
 
@@ -33,10 +35,12 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=QueuedPasswordResetForm,
-            template_name="accounts/password_reset.html",
-            success_url=reverse_lazy("accounts:password_reset_done"),
+        rate_limit("password-reset", limit=10, period=3600)(
+            auth_views.PasswordResetView.as_view(
+                form_class=QueuedPasswordResetForm,
+                template_name="accounts/password_reset.html",
+                success_url=reverse_lazy("accounts:password_reset_done"),
+            )
         ),
         name="password_reset",
     ),

@@ -17,6 +17,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
+from config.ratelimit import rate_limit
+
 from . import selectors, services
 from . import two_factor as two_factor_mod
 from .forms import (
@@ -37,6 +39,7 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("signup", limit=10, period=3600)
 def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
@@ -77,6 +80,7 @@ def verify_email_sent(request):
 
 @login_required
 @require_POST
+@rate_limit("verify-resend", limit=5, period=3600)
 def verify_email_resend(request):
     services.user_resend_verification(user=request.user)
     messages.info(request, f"We sent a new link to {request.user.email}.")
@@ -176,6 +180,7 @@ def organization_profile(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("invite", limit=30, period=3600)
 def members(request):
     membership = selectors.membership_required(request)
     organization = membership.organization
@@ -276,6 +281,7 @@ def _invitation_action(request, pk: int, service, message: str):
 
 @login_required
 @require_POST
+@rate_limit("invite", limit=30, period=3600)
 def invitation_resend(request, pk: int):
     return _invitation_action(
         request, pk, services.invitation_resend, "A new link is on its way to {email}."

@@ -197,3 +197,12 @@ def _force_login_keeps_the_second_factor():
     Client.force_login = force_login
     yield
     Client.force_login = original
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with empty rate-limit counters (they live in the cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Action
 from accounts.selectors import membership_required
+from config.ratelimit import rate_limit
 
 from .. import documents, selectors, services
 from ..forms import STEP_KEYS, AnswerForm, DocumentForm, facts_from_steps
@@ -161,6 +162,7 @@ def application_reattest(request, pk: int):
 
 @login_required
 @require_POST
+@rate_limit("upload", limit=30, period=3600)
 def document_upload(request, pk: int):
     membership, application = _member_application(request, pk, Action.FILE_APPLICATIONS)
     form = DocumentForm(request.POST, request.FILES, action=request.path)

@@ -5,6 +5,10 @@ A compiled test takes an `Env` and a subject (the facts, or one party inside
 when it is true: ``(key, value)`` pairs naming the facts that made it true, such as
 ``("capabilities", "face_identification")`` or ``("party", "X, a police department in US")``.
 A negation is true because something is absent, so it contributes no witnesses.
+
+The engine runs these only for the rules whose yes/no predicate (`predicates.py`, the
+same condition compiled without witnesses) holds, to explain them; they stay the
+reference for what a condition means.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ from typing import Any
 
 from . import nodes as n
 from . import vocabulary as v
+from .env import Env, phrase_index, text_and_words
 from .facts import Facts, Party
 from .outcome import Outcome
-from .text import padded_words
 
 Witness = tuple[str, str]
 Witnesses = tuple[Witness, ...]
@@ -26,37 +30,12 @@ PARTY_KEY = "party"
 RULE_KEY = "rule"
 
 
-class Env:
-    """Hold what one evaluation needs: the facts, earlier rules' results, text caches."""
-
-    __slots__ = ("_texts", "facts", "fired")
-
-    def __init__(self, facts: Facts) -> None:
-        self.facts = facts
-        self.fired: dict[str, Outcome] = {}
-        self._texts: dict[str, tuple[str, frozenset[str]]] = {}
-
-    def padded_text(self, fact: n.Fact) -> str:
-        """Return the normalised text of a fact, normalising it once per evaluation."""
-        return self.text(fact)[0]
-
-    def text(self, fact: n.Fact) -> tuple[str, frozenset[str]]:
-        """Return a fact's padded normalised text and its set of words, once per evaluation."""
-        found = self._texts.get(fact.path)
-        if found is None:
-            found = self._texts[fact.path] = text_and_words(fact.get(self.facts))
-        return found
-
-
-def text_and_words(value: str | None) -> tuple[str, frozenset[str]]:
-    """Return the padded normalised text (see `text.padded`) and the words it holds."""
-    return padded_words(value or "")
-
-
 def compile_node(node: n.Node) -> Test:
     """Return a closure that evaluates `node`; call it as ``test(env, env.facts)``."""
     if isinstance(node, n.All):
-        return _all(tuple(compile_node(child) for child in node.children), _order(node.children))
+        return _all(
+            tuple(compile_node(child) for child in node.children), cheapest_first(node.children)
+        )
     if isinstance(node, n.AnyOf):
         return _any(tuple(compile_node(child) for child in node.children))
     if isinstance(node, n.Not):
@@ -74,7 +53,7 @@ def compile_node(node: n.Node) -> Test:
     if isinstance(node, n.Empty):
         return _empty(node.fact)
     if isinstance(node, n.TextAny):
-        return _text_any(node.fact, tuple(zip(node.phrases, node.normalised, strict=True)))
+        return _text_any(node.fact, node.phrases, node.normalised)
     if isinstance(node, n.Fired):
         return _fired(node.rule)
     if isinstance(node, n.OutcomeFired):
@@ -113,7 +92,7 @@ def _cost(node: n.Node) -> int:
     return 1
 
 
-def _order(children: tuple[n.Node, ...]) -> tuple[int, ...]:
+def cheapest_first(children: tuple[n.Node, ...]) -> tuple[int, ...]:
     """Return the positions of `children`, cheapest first (stable among equals)."""
     return tuple(sorted(range(len(children)), key=lambda i: _cost(children[i])))
 
@@ -262,7 +241,8 @@ def _intersects(fact: n.Fact, values: frozenset[str]) -> Test:
         items = get(subject)
         if values.isdisjoint(items):
             return None
-        return tuple((path, item) for item in items if item in values)
+        # Comprehensions rather than generators here and below: they run inline (PEP 709).
+        return tuple([(path, item) for item in items if item in values])
 
     return test
 
@@ -276,16 +256,14 @@ def _empty(fact: n.Fact) -> Test:
     return test
 
 
-def _text_any(fact: n.Fact, phrases: tuple[tuple[str, str], ...]) -> Test:
+def _text_any(fact: n.Fact, phrases: tuple[str, ...], normalised: tuple[str, ...]) -> Test:
     get, path = fact.get, fact.path
-    # A phrase can only occur on word boundaries where its first word is a word of the
-    # text, so phrases are indexed by first word and only those candidates are searched
-    # (as `contains_phrase` does, with the padded key built once here). Candidates keep
-    # their position, so witnesses come in phrase order as with a plain scan.
-    by_first: dict[str, list[tuple[int, str, str]]] = {}
-    for position, (phrase, key) in enumerate(phrases):
-        by_first.setdefault(key.split(" ", 1)[0], []).append((position, phrase, f" {key} "))
-    index = {word: tuple(entries) for word, entries in by_first.items()}
+    # Candidates keep their position, so witnesses come in phrase order as with a plain
+    # scan of the phrases.
+    index = {
+        word: tuple((position, phrases[position], key) for position, key in entries)
+        for word, entries in phrase_index(normalised).items()
+    }
     first_words = frozenset(index)
 
     def test(env: Env, subject: Any) -> Witnesses | None:
@@ -302,8 +280,8 @@ def _text_any(fact: n.Fact, phrases: tuple[tuple[str, str], ...]) -> Test:
             (word,) = common
             candidates = index[word]
         else:
-            candidates = sorted(entry for word in common for entry in index[word])
-        found = tuple((path, phrase) for _, phrase, key in candidates if key in text)
+            candidates = sorted([entry for word in common for entry in index[word]])
+        found = tuple([(path, phrase) for _, phrase, key in candidates if key in text])
         return found or None
 
     return test
@@ -320,7 +298,7 @@ def _fired(rule: str) -> Test:
 
 def _outcome_fired(outcome: Outcome) -> Test:
     def test(env: Env, subject: Any) -> Witnesses | None:
-        found = tuple((RULE_KEY, rule) for rule, fired in env.fired.items() if fired is outcome)
+        found = tuple([(RULE_KEY, rule) for rule, fired in env.fired.items() if fired is outcome])
         return found or None
 
     return test

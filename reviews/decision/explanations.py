@@ -11,6 +11,7 @@ concrete facts. Templates are filled by plain substitution, never by str.format.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from . import nodes as n
 from .compiler import PARTY_KEY, Witnesses, render_party, render_value
@@ -22,6 +23,7 @@ MAX_TEMPLATE_LENGTH = 500
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 Part = tuple[str, str | None]
+Explain = Callable[[Witnesses, Facts], str]
 
 
 class TemplateError(ValueError):
@@ -55,50 +57,93 @@ def _check_literal(literal: str) -> None:
 
 def render(parts: tuple[Part, ...], witnesses: Witnesses, facts: Facts) -> str:
     """Fill the template parts with the witnesses, falling back to the facts."""
-    grouped = _group(witnesses)
+    return compile_template(parts)(witnesses, facts)
+
+
+def compile_template(parts: tuple[Part, ...]) -> Explain:
+    """Return a function that fills `parts` as `render` does, deciding once what it can.
+
+    Whether the template has placeholders, and how each placeholder joins its values,
+    depend only on the template; the engine compiles each rule's template once.
+    """
     if all(name is None for _, name in parts):
         sentence = "".join(literal for literal, _ in parts)
-        if not grouped:
-            return sentence
-        listed = "; ".join(f"{key}: {_join(key, values)}" for key, values in grouped.items())
-        return f"{sentence} Facts: {listed}."
-    pieces = []
-    for literal, name in parts:
-        pieces.append(literal)
-        if name is not None:
+
+        def append_facts(witnesses: Witnesses, facts: Facts) -> str:
+            if not witnesses:
+                return sentence
+            grouped = _group(witnesses)
+            listed = "; ".join(f"{key}: {_join(key, values)}" for key, values in grouped.items())
+            return f"{sentence} Facts: {listed}."
+
+        return append_facts
+
+    # Per placeholder: the text before it, how its witnessed values are joined, and
+    # what it shows without any. Only the text after the last placeholder has no name.
+    placeholders = tuple(
+        (literal, name, _joiner(name), _fallback(name))
+        for literal, name in parts
+        if name is not None
+    )
+    tail = "".join(literal for literal, name in parts if name is None)
+
+    def fill(witnesses: Witnesses, facts: Facts) -> str:
+        grouped = _group(witnesses) if witnesses else {}
+        pieces = []
+        for literal, name, join, fallback in placeholders:
             values = grouped.get(name)
-            pieces.append(_join(name, values) if values else _actual(name, facts))
-    return "".join(pieces)
+            pieces.append(literal)
+            pieces.append(join(values) if values else fallback(facts))
+        pieces.append(tail)
+        return "".join(pieces)
+
+    return fill
 
 
 def _group(witnesses: Witnesses) -> dict[str, list[str]]:
+    """Return the witnessed values by key, in order of first appearance, without repeats."""
     grouped: dict[str, list[str]] = {}
     for key, value in witnesses:
-        values = grouped.setdefault(key, [])
-        if value not in values:
+        values = grouped.get(key)
+        if values is None:
+            grouped[key] = [value]
+        elif value not in values:
             values.append(value)
     return grouped
 
 
 def _join(key: str, values: list[str]) -> str:
+    return _joiner(key)(values)
+
+
+def _joiner(key: str) -> Callable[[list[str]], str]:
+    """Return how the non-empty list of witnessed values of `key` is written out."""
     if key == PARTY_KEY:
-        return " and ".join(values)
+        return " and ".join
     fact = n.FACTS.get(key)
     if fact is not None and fact.kind == n.TEXT:
-        return ", ".join(f'"{value}"' for value in values)
-    return ", ".join(values)
+        return _quoted
+    return ", ".join
 
 
-def _actual(name: str, facts: Facts) -> str:
+def _quoted(values: list[str]) -> str:
+    # Matched phrases, each in double quotes: "face match", "who is this".
+    return '"' + '", "'.join(values) + '"'
+
+
+def _fallback(name: str) -> Callable[[Facts], str]:
+    """Return what placeholder `name` shows when no witness has a value for it."""
     if name == PARTY_KEY:
-        return " and ".join(render_party(party) for party in facts.parties)
+        return lambda facts: " and ".join([render_party(party) for party in facts.parties])
     fact = n.FACTS[name]
-    value = fact.get(facts)
+    get = fact.get
     if fact.kind == n.PARTIES:
-        return " and ".join(render_party(party) for party in value) or "none"
+        return lambda facts: " and ".join([render_party(party) for party in get(facts)]) or "none"
     if fact.kind == n.LIST:
-        return ", ".join(value) or "none"
+        return lambda facts: ", ".join(get(facts)) or "none"
     if fact.kind == n.TEXT:
         # A whole description would drown the sentence; only matched phrases are quoted.
-        return "(no phrase matched)" if name == "description" else (value or "(none)")
-    return render_value(value)
+        if name == "description":
+            return lambda facts: "(no phrase matched)"
+        return lambda facts: get(facts) or "(none)"
+    return lambda facts: render_value(get(facts))

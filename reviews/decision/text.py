@@ -21,16 +21,23 @@ _SEPARATORS = re.compile(r"[\W_]+")
 
 # For ASCII text the same result without the regular expression, which costs most of the
 # time of normalising a description: NFKC leaves ASCII alone, casefold() is lower(), and
-# every ASCII character that is not a letter or digit ("_" included) is a separator.
-_ASCII_FOLD = str.maketrans(
-    {code: chr(code).lower() if chr(code).isalnum() else " " for code in range(128)}
+# every ASCII character that is not a letter or digit ("_" included) is a separator. The
+# text's bytes go through a 256-byte table: str.translate would look each character up
+# in a dict, at twice the cost. (ASCII text has no byte above 127; they map to spaces.)
+_ASCII_FOLD = bytes(
+    ord(chr(code).lower()) if code < 128 and chr(code).isalnum() else ord(" ")
+    for code in range(256)
 )
+
+
+def _fold_ascii(text: str) -> str:
+    return text.encode("ascii").translate(_ASCII_FOLD).decode("ascii")
 
 
 def normalise(text: str) -> str:
     """Return `text` casefolded with punctuation and whitespace collapsed to single spaces."""
     if text.isascii():
-        return " ".join(text.translate(_ASCII_FOLD).split())
+        return " ".join(_fold_ascii(text).split())
     folded = unicodedata.normalize("NFKC", text).casefold()
     return _SEPARATORS.sub(" ", folded).strip()
 
@@ -40,13 +47,17 @@ def padded(text: str) -> str:
     return f" {normalise(text)} "
 
 
-def padded_words(text: str) -> tuple[str, frozenset[str]]:
-    """Return `padded(text)` and the set of words of the normalised text."""
+def padded_words(text: str) -> tuple[str, list[str]]:
+    """Return `padded(text)` and the words of the normalised text, in order.
+
+    The words stay a list, repeats included: the caller keeps only the few it asks
+    about (see `env.py`), which is cheaper than making a set of them all first.
+    """
     if text.isascii():
-        words = text.translate(_ASCII_FOLD).split()
-        return f" {' '.join(words)} ", frozenset(words)
+        words = _fold_ascii(text).split()
+        return f" {' '.join(words)} ", words
     normalised = normalise(text)
-    return f" {normalised} ", frozenset(normalised.split(" ")) if normalised else frozenset()
+    return f" {normalised} ", normalised.split(" ") if normalised else []
 
 
 def contains_phrase(padded_text: str, normalised_phrase: str) -> bool:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
 
-from reviews.decision.text import contains_phrase, normalise, padded
+from reviews.decision.text import contains_phrase, normalise, padded, padded_words
 
 
 @pytest.mark.parametrize(
@@ -20,6 +23,25 @@ from reviews.decision.text import contains_phrase, normalise, padded
 )
 def test_it_normalises_case_punctuation_and_whitespace(text, normalised):
     assert normalise(text) == normalised
+
+
+def _general_normalise(text: str) -> str:
+    # What normalise() does for text that is not ASCII (no fast path).
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\W_]+", " ", folded).strip()
+
+
+ASCII = "".join(chr(code) for code in range(128))
+
+
+@pytest.mark.parametrize(
+    "text", [ASCII, f"a{ASCII}b", " ".join(ASCII), "Who's THIS?  face-match_results\t(42)"]
+)
+def test_its_ascii_fast_path_normalises_as_the_general_path(text):
+    normalised = _general_normalise(text)
+
+    assert normalise(text) == normalised
+    assert padded_words(text) == (f" {normalised} ", normalised.split())
 
 
 @pytest.mark.parametrize(

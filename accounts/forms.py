@@ -216,10 +216,20 @@ class SubscriptionRows(_RowsFormSet):
 
 
 EndCustomerFormSet = forms.formset_factory(
-    EndCustomerForm, formset=EndCustomerRows, extra=2, max_num=50, validate_max=True
+    EndCustomerForm,
+    formset=EndCustomerRows,
+    extra=2,
+    max_num=50,
+    absolute_max=50,
+    validate_max=True,
 )
 SubscriptionFormSet = forms.formset_factory(
-    SubscriptionForm, formset=SubscriptionRows, extra=2, max_num=50, validate_max=True
+    SubscriptionForm,
+    formset=SubscriptionRows,
+    extra=2,
+    max_num=50,
+    absolute_max=50,
+    validate_max=True,
 )
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -389,7 +390,7 @@ def two_factor_verify(request):
             target = request.GET.get("next", "")
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 target = reverse("home")
-            return redirect(target)
+            return HttpResponseRedirect(target)
         form.add_error("token", "That code is not right. Try the current one.")
     status = 400 if form.errors else 200
     return render(request, "accounts/two_factor_verify.html", {"form": form}, status=status)

@@ -115,6 +115,7 @@ def application_get_for_reviewer(*, user, pk: int) -> Application:
     try:
         return (
             Application.objects.select_related("organization", "created_by")
+            .exclude(status="draft")  # drafts belong to their organization until submitted
             .exclude(organization_id__in=user_organization_ids(user))
             .get(pk=pk)
         )
@@ -211,9 +212,8 @@ def approval_votes(application: Application, assessment) -> list[ReviewAction]:
 
 def assessment_changes(application: Application) -> dict | None:
     """Return what changed between the last two assessments: facts, outcome and rules."""
-    latest, previous = ([*list(application.assessments.order_by("-assessed_at", "-id")[:2]), None])[
-        :2
-    ]
+    recent = list(application.assessments.order_by("-assessed_at", "-id")[:2])
+    latest, previous = [*recent, None, None][:2]
     if latest is None or previous is None:
         return None
     before, after = previous.facts or {}, latest.facts or {}
@@ -257,7 +257,8 @@ def reviewers():
 
 def reviewer_get(pk):
     """Return the reviewer with this id, or None."""
-    if not str(pk or "").isdigit():
+    text = str(pk or "")
+    if not (text.isascii() and text.isdigit()):
         return None
     return reviewers().filter(pk=int(pk)).first()
 

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.CleanHeadersMiddleware",
     "config.errors.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -149,6 +150,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Two-factor sign-in (TOTP): optional for everyone, required for policy staff.
 OTP_TOTP_ISSUER = "Gatehouse"
+# Keys stay out of the admin: people manage their own authenticator in the portal.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Onboarding.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

@@ -45,6 +45,18 @@ class PrettyJSONField(forms.JSONField):
             return value
         return json.dumps(value, indent=2, ensure_ascii=False)
 
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except RecursionError:
+            raise forms.ValidationError("This JSON is nested too deeply.", code="invalid") from None
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return forms.fields.InvalidJSONInput(data)
+
 
 class RuleForm(forms.ModelForm):
     condition = PrettyJSONField(widget=forms.Textarea(attrs=_MONO))

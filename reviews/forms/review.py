@@ -70,6 +70,19 @@ class ApproveForm(ReviewActionForm):
     )
 
 
+def _bounded_ids(clean):
+    """Refuse ids no database integer can hold before they reach a query (SQLite overflows)."""
+
+    def bounded(value):
+        for item in value or []:
+            text = str(item)
+            if not (text.isascii() and text.isdigit() and int(text) < 2**63):
+                raise forms.ValidationError("Choose from the list.", code="invalid_choice")
+        return clean(value)
+
+    return bounded
+
+
 class DenyForm(ReviewActionForm):
     submit_label, submit_class = "Deny", "btn-danger"
     reason_codes = forms.ModelMultipleChoiceField(
@@ -81,6 +94,8 @@ class DenyForm(ReviewActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        field = self.fields["reason_codes"]
+        field.clean = _bounded_ids(field.clean)
         if not self.fields["reason_codes"].queryset.exists():
             # Nothing to choose: say so rather than demand the impossible.
             self.fields["reason_codes"].required = False
@@ -152,7 +167,7 @@ class QueueFilterForm(forms.Form):
 
     def clean_assignee(self) -> str:
         value = self.cleaned_data["assignee"]
-        if value and value not in ("me", "none") and not value.isdigit():
+        if value and value not in ("me", "none") and not (value.isascii() and value.isdigit()):
             raise forms.ValidationError("Choose me, none, or a reviewer.")
         return value
 

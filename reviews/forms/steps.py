@@ -74,6 +74,14 @@ class StepForm(forms.Form):
         self.context = context
         self.helper = _helper()
 
+    def clean(self):
+        cleaned = super().clean()
+        # A repeated tick is one choice: the facts format wants each value once.
+        for name, value in cleaned.items():
+            if isinstance(value, list):
+                cleaned[name] = list(dict.fromkeys(value))
+        return cleaned
+
 
 class UseCaseStep(StepForm):
     title = forms.CharField(max_length=200, help_text="A short name for this use case.")
@@ -134,7 +142,7 @@ class PartiesFormSet(forms.BaseFormSet):
 
 
 PartiesStep = forms.formset_factory(
-    PartyForm, formset=PartiesFormSet, extra=3, max_num=20, validate_max=True
+    PartyForm, formset=PartiesFormSet, extra=3, max_num=20, absolute_max=20, validate_max=True
 )
 
 
@@ -312,7 +320,12 @@ def as_querydict(raw: dict | None) -> QueryDict | None:
 def stored_input(data: QueryDict, step: Step) -> dict[str, list[str]]:
     """Return the raw input of a step worth keeping (no CSRF token or navigation)."""
     skip = {"csrfmiddlewaretoken", "version", "nav"}
-    return {key: data.getlist(key) for key in data if key not in skip}
+    # Kept as typed, except NUL, which no database text column can hold.
+    return {
+        key.replace("\x00", ""): [value.replace("\x00", "") for value in data.getlist(key)]
+        for key in data
+        if key not in skip
+    }
 
 
 def context_for(organization, draft_data: dict) -> StepContext:

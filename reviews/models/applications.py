@@ -125,7 +125,7 @@ class Application(models.Model):
                 name="application_decided_at_iff_decided",
             ),
             models.CheckConstraint(
-                condition=models.Q(status="draft")
+                condition=models.Q(status__in=["draft", "withdrawn"])
                 | models.Q(facts__isnull=False, submitted_at__isnull=False),
                 name="application_facts_once_submitted",
             ),

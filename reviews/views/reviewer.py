@@ -5,7 +5,7 @@ from datetime import datetime, time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -192,7 +192,7 @@ def _assignment(request, pk: int, act, message: str):
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = reverse("reviews:review_detail", args=[pk])
-    return redirect(target)
+    return HttpResponseRedirect(target)
 
 
 @login_required

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from .chain import GENESIS_HASH, event_hash
 from .context import current_context
@@ -37,6 +38,10 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk
     context = current_context()
+    # Hash what the database will give back: jsonb rewrites some floats (1e16, -0.0), so
+    # floats are kept as text; addresses are stored in their canonical form.
+    payload = _without_floats(payload or {})
+    ip = clean_ipv6_address(context.ip) if context.ip and ":" in context.ip else context.ip
     now = timezone.now()
     prev = AuditEvent.objects.order_by("-seq").values_list("hash", flat=True).first()
     prev_hash = prev or GENESIS_HASH
@@ -49,10 +54,20 @@ def audit_record(
         "verb": verb,
         "object_type": object_type,
         "object_id": str(object_id),
-        "payload": payload or {},
+        "payload": payload,
         "request_id": context.request_id,
-        "ip": context.ip,
+        "ip": ip,
     }
     return AuditEvent.objects.create(
         prev_hash=prev_hash, hash=event_hash(prev_hash, fields), **fields
     )
+
+
+def _without_floats(value):
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dict):
+        return {key: _without_floats(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_floats(item) for item in value]
+    return value

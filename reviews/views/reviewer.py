@@ -19,7 +19,7 @@ from .. import selectors, services, workflow
 from ..charts import bar_chart, line_chart
 from ..forms import ApproveForm, DenyForm, EscalateForm, QueueFilterForm, RequestInfoForm
 from ..metrics import review_metrics
-from ..models import Outcome
+from ..models import Application, Outcome
 from .portal import send_document
 
 PAGE_SIZE = 50
@@ -75,6 +75,7 @@ def _forms(application, bound_kind=None, data=None):
 def _render_review(request, application, forms, status=200):
     assessment = selectors.latest_assessment(application)
     state = application.status
+    senior = user_is_senior_reviewer(request.user)
     context = {
         "application": application,
         "assessment": assessment,
@@ -84,11 +85,13 @@ def _render_review(request, application, forms, status=200):
         "forms": forms,
         "can_approve": workflow.allowed(state, "approve")
         and assessment is not None
-        and assessment.outcome != Outcome.PROHIBITED,
+        and assessment.outcome != Outcome.PROHIBITED
+        and (senior or (state != "escalated" and assessment.outcome != Outcome.ESCALATE)),
         "can_deny": workflow.allowed(state, "deny") and assessment is not None,
         "can_escalate": workflow.allowed(state, "escalate"),
         "can_request_info": workflow.allowed(state, "request_info"),
-        "is_senior": user_is_senior_reviewer(request.user),
+        "is_senior": senior,
+        "is_open": state in Application.OPEN,
         "events": audit_events_for_object(application),
         "requests": application.information_requests.select_related("asked_by", "answered_by"),
         "documents": selectors.documents_for(application),

@@ -9,6 +9,13 @@ from ..conftest import PASSWORD
 from ..services import CHROMIUM, chromium_available, unavailable
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+AXE_SOURCE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+# A tiny valid PNG: documents are recognized by their first bytes.
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -83,6 +90,23 @@ def sign_up(page, base: str, *, full_name: str, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
 
 
+def totp_code(device) -> str:
+    """Return the code an authenticator app shows now for the TOTP device (no query)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
+
+
+def enter_totp_code(page, device) -> None:
+    """Answer the two-factor page, which follows the password for users with a device."""
+    page.get_by_label("Code from your authenticator app").fill(totp_code(device))
+    page.get_by_role("button", name="Confirm").click()
+
+
 def sign_in(page, base: str, email: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Email").fill(email)
@@ -97,3 +121,40 @@ def submit_demo(seed_policy, catalogues, applicant, outsider, submit):
     submit(applicant, "Selfie check")
     submit(applicant, "Shopper moods", capabilities=["emotion_recognition"])
     submit(outsider, "Staff door", use_case="touchless_access_control")
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core (vendored, see vendor/axe-core/README.md) on the page as it is now, and
+    return its violations: dicts with id, impact, help, helpUrl and the offending nodes.
+
+    The app's Content-Security-Policy (script-src 'self') refuses inline scripts, so
+    `page.add_script_tag(content=...)` fails. `page.evaluate` runs the source through the
+    DevTools protocol instead (Runtime.evaluate), which the page's CSP does not govern. So
+    the page is checked with its real policy in force, inline styles blocked as in
+    production, and no `bypass_csp` context that would show axe a different page.
+    """
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE.read_text(encoding="utf-8"))
+    return page.evaluate(
+        """async () => {
+            const results = await window.axe.run(document, {resultTypes: ["violations"]});
+            return results.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map((n) => ({
+                    target: n.target.join(" "), html: n.html, summary: n.failureSummary,
+                })),
+            }));
+        }"""
+    )
+
+
+def describe_violations(violations: list[dict]) -> str:
+    """Return violations as readable lines: rule, impact, help, and each node's selector."""
+    lines = []
+    for violation in violations:
+        lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']}")
+        for node in violation["nodes"]:
+            lines.append(f"    {node['target']}  {node['html'][:160]}")
+            if node["summary"]:
+                lines.extend(f"      {line}" for line in node["summary"].splitlines())
+    return "\n".join(lines)

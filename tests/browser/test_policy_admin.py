@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import shot
+from .conftest import enter_totp_code, shot
 
 
 @pytest.mark.browser
@@ -14,6 +14,8 @@ def test_it_drafts_simulates_and_publishes_a_version(policy_staff, submit_demo, 
     page.get_by_label("Email address").fill(policy_staff.email)
     page.get_by_label("Password").fill("correct-horse-battery-staple")
     page.get_by_role("button", name="Log in").click()
+    # Policy staff sign in with two factors: the code page follows, then the admin.
+    enter_totp_code(page, policy_staff.otp_device)
     page.get_by_role("link", name="Policy versions").click()
     shot(page, "10-admin-policy-versions")
     page.get_by_role("link", name="2024.05.1").click()

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from config.admin import ReadOnlyAdmin
+
 from .models import Membership, Organization, User
 from .services import user_admin_changed
 
@@ -52,19 +54,10 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ReadOnlyAdmin):
     """Organizations are read here; their members change them in the portal, with its rules."""
 
     list_display = ["name", "country", "org_type", "created_at"]
     list_filter = ["org_type", "country"]
     search_fields = ["name"]
     inlines = [MembershipInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

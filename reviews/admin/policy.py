@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from config.admin import ReadOnlyAdmin
 from reviews.decision import (
     ConditionError,
     PolicyError,
@@ -345,21 +346,12 @@ class PolicyVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/reviews/policyversion/draft.html", context)
 
 
-class PolicyRunAdmin(admin.ModelAdmin):
+class PolicyRunAdmin(ReadOnlyAdmin):
     """A read-only page per run: progress while it works, the transitions when done."""
 
     list_display = ["__str__", "status", "processed", "total", "created_at", "finished_at"]
     list_select_related = ["policy_version__policy"]
     change_form_template = "admin/reviews/policy_run.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         run = self.get_object(request, object_id)

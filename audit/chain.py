@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 try:
@@ -186,6 +187,7 @@ class Segment:
     head: str | None = None  # the hash the next event must name as its previous-hash
     broken: Break | None = None
     hashes_at: dict[int, str] = field(default_factory=dict)
+    last_seq: int | None = None
 
 
 def verify_stored(
@@ -230,6 +232,87 @@ def verify_stored(
             if row[0] in wanted:
                 hashes_at[row[0]] = expected
         segment.events += len(chunk)
+        segment.last_seq = chunk[-1][0]
+        if on_batch is not None:
+            on_batch(segment.events)
+    segment.head = expected
+    return segment
+
+
+# --- Verifying the sealed content ----------------------------------------------------------
+#
+# Every event also stores `content`, the exact bytes its hash covers, and on PostgreSQL a
+# CHECK constraint holds every column equal to it (audit/migrations/0004_content.py). So
+# verification needs only (seq, prev_hash, hash, content) per event: it hashes the stored
+# bytes, which is as little work as verifying can be, and checks once that the constraint
+# is still there (`audit.verify`). The rows come in the table's physical order, which is
+# nearly but not exactly chain order; `in_chain_order` sorts them within a window.
+
+SEALED_COLUMNS = ("seq", "prev_hash", "hash", "content")  # content as bytes
+
+
+class OutOfOrder(Exception):
+    """A row came later than the sorting window allows: read the rows in order instead."""
+
+
+def in_chain_order(chunks: Iterable[list[tuple]], window: int) -> Iterator[list[tuple]]:
+    """Yield rows from `chunks` as sorted lists, holding back the last `window` rows.
+
+    Raises OutOfOrder when a row arrives after a row with a higher seq was yielded.
+    """
+    by_seq = itemgetter(0)
+    pending: list[tuple] = []
+    last: int | None = None
+    for chunk in chunks:
+        pending += chunk
+        pending.sort(key=by_seq)  # nearly sorted already: timsort merges it in linear time
+        if last is not None and pending and pending[0][0] <= last:
+            raise OutOfOrder(pending[0][0])
+        if len(pending) > window:
+            ready, pending = pending[:-window], pending[-window:]
+            last = ready[-1][0]
+            yield ready
+    if pending:
+        if last is not None and pending[0][0] <= last:
+            raise OutOfOrder(pending[0][0])
+        yield pending
+
+
+def verify_sealed(
+    chunks: Iterable[list[tuple]],
+    *,
+    expected_prev: str | None = GENESIS_HASH,
+    checkpoint_seqs: Collection[int] = (),
+    on_batch: Callable[[int], None] | None = None,
+) -> Segment:
+    """Check sorted lists of (seq, prev_hash, hash, content bytes) rows in chain order.
+
+    The same contract as `verify_stored`, with the hashed bytes read from the row.
+    """
+    segment = Segment()
+    wanted = frozenset(checkpoint_seqs)
+    hashes_at = segment.hashes_at
+    sha256 = hashlib.sha256
+    expected = expected_prev
+    for chunk in chunks:
+        if not chunk:
+            continue
+        if segment.first_seq is None:
+            segment.first_seq, segment.first_prev = chunk[0][0], chunk[0][1]
+            if expected is None:
+                expected = segment.first_prev
+        for seq, prev_hash, stored, content in chunk:
+            if prev_hash != expected:
+                segment.broken = Break(seq, LINK_BROKEN)
+                return segment
+            if sha256(prev_hash.encode() + b"\n" + content).hexdigest() != stored:
+                segment.broken = Break(seq, CONTENT_BROKEN)
+                return segment
+            expected = stored
+            if seq in wanted:
+                hashes_at[seq] = stored
+        segment.events += len(chunk)
+        segment.last_seq = chunk[-1][0]
         if on_batch is not None:
             on_batch(segment.events)
     segment.head = expected
@@ -250,4 +333,5 @@ def join_segments(first: Segment, second: Segment) -> Segment:
         first_prev=first.first_prev if first.first_seq is not None else second.first_prev,
         head=second.head,
         hashes_at={**first.hashes_at, **second.hashes_at},
+        last_seq=second.last_seq,
     )

@@ -33,6 +33,11 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    content = models.TextField(
+        editable=False,
+        help_text="The canonical JSON the hash covers, byte for byte; on PostgreSQL a check "
+        "constraint holds every column above equal to it.",
+    )
 
     objects = AuditEventQuerySet.as_manager()
 

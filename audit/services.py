@@ -1,12 +1,13 @@
 """Write audit events; every business write calls `audit_record` in its own transaction."""
 
+import hashlib
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
-from .chain import GENESIS_HASH, event_hash
+from .chain import GENESIS_HASH, canonical_bytes
 from .context import current_context
 from .models import AuditEvent
 
@@ -58,8 +59,12 @@ def audit_record(
         "request_id": context.request_id,
         "ip": ip,
     }
+    content = canonical_bytes(fields)
     return AuditEvent.objects.create(
-        prev_hash=prev_hash, hash=event_hash(prev_hash, fields), **fields
+        prev_hash=prev_hash,
+        hash=hashlib.sha256(prev_hash.encode() + b"\n" + content).hexdigest(),
+        content=content.decode(),
+        **fields,
     )
 
 

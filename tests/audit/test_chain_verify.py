@@ -20,10 +20,15 @@ from audit.chain import (
     GENESIS_HASH,
     LINK_BROKEN,
     Break,
+    OutOfOrder,
     Segment,
+    canonical_bytes,
     event_hash,
+    in_chain_order,
     join_segments,
+    stored_fields,
     verify_chain,
+    verify_sealed,
     verify_stored,
 )
 from audit.checkpoints import checkpoint_write
@@ -31,6 +36,8 @@ from audit.context import RequestContext, reset_context, set_context
 from audit.models import AuditEvent
 from audit.services import audit_record
 from audit.verify import verify_trail
+
+from .tampering import behind_the_triggers, rewrite
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "verify_audit_export.py"
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -185,14 +192,6 @@ def record_events(count: int, organization=None) -> list[AuditEvent]:
     return list(AuditEvent.objects.order_by("seq"))
 
 
-def behind_the_triggers(sql: str, params=()) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks may be pending
-        cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
-        cursor.execute(sql, params)
-        cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
-
-
 @pytest.fixture
 def in_three_processes(monkeypatch):
     """Make verify_trail split even a small trail; count the ranges children checked."""
@@ -227,16 +226,23 @@ def test_it_streams_what_the_orm_reads(postgresql):
             record_events(2)
         finally:
             reset_context(token)
+    payload = '{"a": [1.5, 1e-7, 123456789012345678901]}'
+    content = (
+        '{"actor_id":null,"actor_label":"x","actor_role":"","ip":"10.1.0.0/16","object_id":"1",'
+        '"object_type":"t","occurred_at":"2026-01-01T00:00:00+00:00","organization_id":null,'
+        f'"payload":{payload},"request_id":"","verb":"v"}}'
+    )
     with connection.cursor() as cursor:  # an address with a netmask, which only SQL can store
         cursor.execute(
             "INSERT INTO audit_auditevent (occurred_at, actor_label, actor_role, verb, "
-            "object_type, object_id, payload, request_id, ip, prev_hash, hash) VALUES (now(), "
-            "'x', '', 'v', 't', '1', '{\"a\": [1.5, 1e-7, 123456789012345678901]}', '', "
-            "'10.1.0.0/16', 'p', 'h')"
+            "object_type, object_id, payload, request_id, ip, prev_hash, hash, content) "
+            "VALUES ('2026-01-01T00:00:00+00:00', 'x', '', 'v', 't', '1', %s, '', "
+            "'10.1.0.0/16', 'p', 'h', %s)",
+            [payload, content],
         )
     connection.ensure_connection()
 
-    with audit.verify._stream(connection.connection, -(2**63), 2**63 - 1) as rows:
+    with audit.verify._stream_columns(connection.connection) as rows:
         streamed = [(*row[:11], json.loads(row[11]), *row[12:]) for row in rows]
 
     orm = list(AuditEvent.objects.order_by("seq").values_list("seq", "prev_hash", "hash", *FIELDS))
@@ -247,9 +253,7 @@ def test_it_streams_what_the_orm_reads(postgresql):
 
 def test_one_process_finds_a_change_and_leaves_the_connection_usable(postgresql):
     events = record_events(12)
-    behind_the_triggers(
-        "UPDATE audit_auditevent SET payload = '{\"n\": 1e-5}' WHERE seq = %s", [events[7].seq]
-    )
+    rewrite(events[7].seq, payload={"n": 1e-5})
 
     report = verify_trail(processes=1)
 
@@ -275,9 +279,7 @@ def test_three_processes_find_a_change_in_any_range(
 ):
     events = record_events(30)
     target = {"first": events[3], "middle": events[15], "last": events[-1]}[where]
-    behind_the_triggers(
-        "UPDATE audit_auditevent SET actor_label = 'forged' WHERE seq = %s", [target.seq]
-    )
+    rewrite(target.seq, actor_label="forged")
 
     report = verify_trail(processes=3)
 
@@ -306,11 +308,7 @@ def test_three_processes_catch_a_consistent_rewrite_at_the_checkpoint(
     events = record_events(30)
     checkpoint_write(now=timezone.now())
     last = events[-1]
-    fields = last.chain_fields() | {"verb": "application.approved"}
-    behind_the_triggers(
-        "UPDATE audit_auditevent SET verb = %s, hash = %s WHERE seq = %s",
-        ["application.approved", event_hash(last.prev_hash, fields), last.seq],
-    )
+    rewrite(last.seq, rehash=True, verb="application.approved")
 
     report = verify_trail(processes=3)
 
@@ -344,3 +342,55 @@ def test_a_non_canonical_ipv6_address_still_verifies(postgresql):
         reset_context(token)
 
     assert verify_trail().ok
+
+
+def sealed(rows, changes=None):
+    """The (seq, prev_hash, hash, content) form of stored rows, as PostgreSQL sends it."""
+    return [
+        (
+            row[0],
+            row[1],
+            row[2],
+            canonical_bytes(stored_fields(row) | (changes or {}).get(row[0], {})),
+        )
+        for row in rows
+    ]
+
+
+def test_sealed_rows_verify_like_the_reference():
+    rows = chain_rows(40)
+    forged = {rows[17][0]: {"verb": "forged"}}
+
+    assert verify_sealed([sealed(rows)]).events == 40
+    assert verify_sealed([sealed(rows, forged)]).broken == Break(rows[17][0], CONTENT_BROKEN)
+    assert verify_sealed([sealed(rows[:5] + rows[6:])]).broken == Break(rows[6][0], LINK_BROKEN)
+
+
+def test_rows_a_little_out_of_order_are_sorted_and_far_ones_refused():
+    rows = [(n,) for n in range(1, 101)]
+    shuffled = rows[:10] + rows[12:30] + rows[10:12] + rows[30:]
+
+    assert [
+        row for chunk in in_chain_order([shuffled[:50], shuffled[50:]], 30) for row in chunk
+    ] == rows
+    with pytest.raises(OutOfOrder):
+        list(in_chain_order([rows[20:60], rows[:20] + rows[60:]], 10))
+
+
+@pytest.mark.parametrize("window", [10_000, 1], ids=["sorted-in-window", "re-read-in-order"])
+def test_events_stored_out_of_order_still_verify(transactional_db, postgresql, monkeypatch, window):
+    events = record_events(40)
+    # An owner's no-op update writes new row versions elsewhere in the table.
+    for event in (events[5], events[20]):
+        behind_the_triggers(
+            "UPDATE audit_auditevent SET content = content WHERE seq = %s", [event.seq]
+        )
+    monkeypatch.setattr(audit.verify, "ORDER_WINDOW", window)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq FROM audit_auditevent")
+        physical = [seq for (seq,) in cursor.fetchall()]
+    assert physical != sorted(physical)  # the table really is out of order
+
+    report = verify_trail(processes=1)
+
+    assert report.ok and report.events == 40

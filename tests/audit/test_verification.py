@@ -5,16 +5,20 @@ import json
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from audit.checkpoints import checkpoint_write
 from audit.models import AuditCheckpoint, AuditEvent
 from audit.services import audit_record
+from audit.verify import content_check_intact
+
+from .tampering import behind_the_triggers, rewrite
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "verify_audit_export.py"
 
@@ -35,15 +39,6 @@ def trail(applicant, outsider, submit):
     return list(AuditEvent.objects.order_by("seq"))
 
 
-def behind_the_triggers(sql: str, params=()) -> None:
-    """Change the table as its owner would, with the triggers switched off."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks may be pending
-        cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
-        cursor.execute(sql, params)
-        cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
-
-
 def test_it_verifies_an_untouched_trail(trail):
     code, message = verify()
 
@@ -52,44 +47,82 @@ def test_it_verifies_an_untouched_trail(trail):
 
 
 @pytest.mark.parametrize(
-    ("tamper", "expected"),
+    ("changes", "expected"),
     [
-        (
-            'UPDATE audit_auditevent SET payload = \'{"reason": "forged"}\' WHERE seq = %s',
-            "was changed",
-        ),
-        (
-            "UPDATE audit_auditevent SET occurred_at = now() WHERE seq = %s",
-            "was changed",
-        ),
-        ("UPDATE audit_auditevent SET actor_label = 'someone@else' WHERE seq = %s", "was changed"),
-        ("DELETE FROM audit_auditevent WHERE seq = %s", "deleted, inserted or reordered"),
+        ({"payload": {"reason": "forged"}}, "was changed"),
+        ({"occurred_at": datetime(2020, 1, 1, tzinfo=UTC)}, "was changed"),
+        ({"actor_label": "someone@else"}, "was changed"),
+        (None, "deleted, inserted or reordered"),
     ],
     ids=["payload", "time", "actor", "delete"],
 )
-def test_it_reports_the_first_broken_link(postgresql, trail, tamper, expected):
+def test_it_reports_the_first_broken_link(postgresql, trail, changes, expected):
     target = trail[2].seq
-    behind_the_triggers(tamper, [target])
+    if changes is None:
+        behind_the_triggers("DELETE FROM audit_auditevent WHERE seq = %s", [target])
+    else:
+        rewrite(target, **changes)
 
     code, message = verify()
 
     assert code == 1
-    first_broken = target if "DELETE" not in tamper else trail[3].seq
+    first_broken = target if changes is not None else trail[3].seq
     assert message.startswith(f"Broken at event #{first_broken}: ")
     assert expected in message
+
+
+def test_the_database_refuses_a_column_that_differs_from_the_hashed_content(postgresql, trail):
+    with pytest.raises(IntegrityError, match="content_matches"), transaction.atomic():
+        behind_the_triggers(
+            "UPDATE audit_auditevent SET actor_label = 'someone@else' WHERE seq = %s",
+            [trail[2].seq],
+        )
+
+
+def test_it_verifies_every_column_when_the_check_is_dropped(postgresql, trail):
+    behind_the_triggers(
+        "ALTER TABLE audit_auditevent DROP CONSTRAINT audit_auditevent_content_matches"
+    )
+    behind_the_triggers(
+        "UPDATE audit_auditevent SET actor_label = 'someone@else' WHERE seq = %s",
+        [trail[2].seq],
+    )
+
+    code, message = verify()
+
+    assert code == 1
+    assert message.startswith(f"Broken at event #{trail[2].seq}: its content does not match")
+    assert "constraint audit_auditevent_content_matches is missing" in message
+
+
+def test_an_intact_trail_without_its_check_still_fails_verification(postgresql, trail):
+    behind_the_triggers(
+        "ALTER TABLE audit_auditevent DROP CONSTRAINT audit_auditevent_content_matches"
+    )
+
+    code, message = verify()
+
+    assert code == 1
+    assert message.startswith(f"{len(trail)} events verified against 0 checkpoints. But ")
+
+
+def test_the_check_in_the_code_is_the_one_the_migration_made(postgresql, trail):
+    with connection.cursor() as cursor:
+        assert content_check_intact(cursor.cursor)
+
+
+def test_deep_verification_rebuilds_every_column(postgresql, trail):
+    out = io.StringIO()
+    call_command("verify_audit", "--deep", stdout=out)
+
+    assert out.getvalue().strip() == f"{len(trail)} events verified against 0 checkpoints."
 
 
 def test_it_catches_a_rewritten_chain_against_the_signed_checkpoint(postgresql, trail):
     checkpoint_write(now=timezone.now())
     # Rewrite the last event and re-hash it consistently: only the checkpoint can tell.
     last = trail[-1]
-    from audit.chain import event_hash
-
-    fields = last.chain_fields() | {"verb": "application.approved"}
-    behind_the_triggers(
-        "UPDATE audit_auditevent SET verb = %s, hash = %s WHERE seq = %s",
-        ["application.approved", event_hash(last.prev_hash, fields), last.seq],
-    )
+    rewrite(last.seq, rehash=True, verb="application.approved")
 
     code, message = verify()
 

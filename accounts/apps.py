@@ -7,7 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and organizations"
 
     def ready(self) -> None:
+        from .sessions import connect as connect_session_clocks
         from .staff import sync_staff_groups
+
+        connect_session_clocks()  # the idle and absolute session clocks start at sign-in
 
         # Permissions exist only after migrate, so the groups are kept in step then.
         post_migrate.connect(sync_staff_groups, dispatch_uid="gatehouse_sync_staff_groups")

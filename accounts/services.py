@@ -427,3 +427,18 @@ def two_factor_disable(*, user: User) -> None:
     deleted, _ = TOTPDevice.objects.filter(user=user).delete()
     if deleted:
         audit_record(actor=user, verb="user.two_factor_disabled", obj=user)
+
+
+# Sign-in and sessions: the sign-in view and the session middleware record what they end.
+
+
+def user_locked_out(*, email: str) -> None:
+    """Record that failed sign-ins for the address from one client have locked it out."""
+    audit_record(
+        actor=None, verb="user.locked_out", object_type="accounts.user", payload={"email": email}
+    )
+
+
+def session_expired(*, user: User, reason: str) -> None:
+    """Record that a session ended because it sat idle or reached its lifetime."""
+    audit_record(actor=user, verb="user.session_expired", obj=user, payload={"reason": reason})

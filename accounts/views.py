@@ -12,6 +12,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -20,7 +21,7 @@ from django_otp.util import random_hex
 
 from config.ratelimit import rate_limit
 
-from . import selectors, services
+from . import security, selectors, services, sessions
 from . import two_factor as two_factor_mod
 from .forms import (
     EmailAuthenticationForm,
@@ -56,6 +57,15 @@ class SignInView(LoginView):
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    @method_decorator(security.one_attempt_at_a_time)
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["session_expired"] = sessions.pop_expiry_notice(self.request)
+        return context
 
 
 @login_required

@@ -119,7 +119,7 @@ class RuleInline(admin.StackedInline):
             return "-"
         try:
             return format_html(
-                '<pre style="white-space: pre-wrap">{}</pre>', describe_condition(rule.condition)
+                '<pre class="gh-wrap">{}</pre>', describe_condition(rule.condition)
             )
         except ConditionError as error:
             return f"Invalid: {error}"
@@ -233,20 +233,20 @@ class PolicyVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
             policy = compile_version(version)
         except PolicyError as error:
             return format_html(
-                '<strong style="color:#b42318">The rules do not compile:</strong><ul>{}</ul>',
+                '<strong class="gh-bad">The rules do not compile:</strong><ul>{}</ul>',
                 format_html_join("", "<li><code>{}</code>: {}</li>", error.errors),
             )
         failures = golden_case_failures(policy, now=timezone.now())
         total = len(policy.spec.golden_cases)
         if failures:
             return format_html(
-                '<strong style="color:#b42318">{} of {} golden cases fail:</strong><ul>{}</ul>',
+                '<strong class="gh-bad">{} of {} golden cases fail:</strong><ul>{}</ul>',
                 len(failures),
                 total,
                 format_html_join("", "<li>{}</li>", ((f,) for f in failures)),
             )
         return format_html(
-            '<strong style="color:#067647">Valid: {} rules; all {} golden cases pass.</strong>',
+            '<strong class="gh-good">Valid: {} rules; all {} golden cases pass.</strong>',
             len(policy.rules),
             total,
         )

@@ -1,5 +1,6 @@
 """Customers' writes: drafts step by step, submission, answers, documents, withdrawal, renewal."""
 
+import weakref
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -241,36 +242,54 @@ def information_request_answer(
 
 @transaction.atomic
 def document_add(*, actor, role: str, application: Application, upload, now: datetime) -> Document:
-    """Store an uploaded document for the application, checked by its content."""
+    """Store an uploaded document for the application, checked by its content.
+
+    The file is written before the row, so that the row never points at nothing; if the
+    transaction then rolls back (here, at commit, or in a caller's transaction around this
+    one) the file is deleted with it.
+    """
     if application.status in (Application.Status.WITHDRAWN, *Application.DECIDED):
         raise ReviewError("Documents can no longer be added to this application.")
     stored_name, content_type, size, sha256 = documents.store(upload)
-    try:
-        document = Document.objects.create(
-            application=application,
-            uploaded_by=actor,
-            name=documents.clean_name(upload.name or "document"),
-            stored_name=stored_name,
-            content_type=content_type,
-            size=size,
-            sha256=sha256,
-            uploaded_at=now,
-        )
-        _audit(
-            actor,
-            role,
-            "document.uploaded",
-            application,
-            document_id=document.pk,
-            name=document.name,
-            size=size,
-            sha256=sha256,
-            content_type=content_type,
-        )
-    except Exception:
-        documents.discard(stored_name)
-        raise
+    _discard_on_rollback(stored_name)
+    document = Document.objects.create(
+        application=application,
+        uploaded_by=actor,
+        name=documents.clean_name(upload.name or "document", content_type),
+        stored_name=stored_name,
+        content_type=content_type,
+        size=size,
+        sha256=sha256,
+        uploaded_at=now,
+    )
+    _audit(
+        actor,
+        role,
+        "document.uploaded",
+        application,
+        document_id=document.pk,
+        name=document.name,
+        size=size,
+        sha256=sha256,
+        content_type=content_type,
+    )
     return document
+
+
+def _discard_on_rollback(stored_name: str) -> None:
+    """Delete the stored file unless the current transaction commits.
+
+    Django has no on-rollback hook, but it drops the on-commit callbacks of a transaction
+    or savepoint that rolls back (and of a connection that closes): the callback registered
+    here is then released, and its finalizer deletes the file. On commit the callback runs
+    and cancels the finalizer. The release is immediate in CPython (reference counting).
+    """
+
+    def committed() -> None:
+        finalizer.detach()
+
+    finalizer = weakref.finalize(committed, documents.discard, stored_name)
+    transaction.on_commit(committed)
 
 
 def document_record_download(*, actor, role: str, document: Document) -> None:

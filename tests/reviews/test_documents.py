@@ -1,11 +1,17 @@
 """Supporting documents: checked by content, stored privately, downloaded with an audit trail."""
 
+import gc
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
+from reviews.documents import clean_name
 from reviews.models import Document
+from reviews.services import application_create_draft, document_add
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -114,3 +120,90 @@ def test_it_lets_reviewers_download_and_nobody_else(
     assert foreign.status_code == 404
     assert as_reviewer.status_code == 200
     assert as_customer_url.status_code == 404
+
+
+# Orphaned files: the file is written before the row, and goes when the row's transaction
+# rolls back, wherever that happens.
+
+
+class Boom(Exception):
+    pass
+
+
+def stored_files(root) -> list[str]:
+    return sorted(p.name for p in root.iterdir()) if root.exists() else []
+
+
+def add_document(user, application, content=PDF, name="plan.pdf"):
+    return document_add(
+        actor=user,
+        role="owner",
+        application=application,
+        upload=SimpleUploadedFile(name, content, content_type="application/pdf"),
+        now=timezone.now(),
+    )
+
+
+def test_it_deletes_the_file_when_the_callers_transaction_rolls_back(
+    applicant, application, settings, tmp_path
+):
+    settings.DOCUMENTS_ROOT = str(tmp_path)
+
+    with pytest.raises(Boom), transaction.atomic():
+        document = add_document(applicant, application)
+        assert stored_files(tmp_path) == [document.stored_name]
+        raise Boom
+
+    assert not Document.objects.exists()
+    assert stored_files(tmp_path) == []
+
+
+def test_it_deletes_the_file_when_its_own_transaction_fails(
+    applicant, application, settings, tmp_path, monkeypatch
+):
+    settings.DOCUMENTS_ROOT = str(tmp_path)
+
+    def audit_fails(*args, **kwargs):
+        raise Boom
+
+    monkeypatch.setattr("reviews.services.intake._audit", audit_fails)
+
+    with pytest.raises(Boom):
+        add_document(applicant, application)
+
+    assert not Document.objects.exists()
+    assert stored_files(tmp_path) == []
+
+
+def test_it_keeps_the_file_of_a_committed_upload(transactional_db, applicant, settings, tmp_path):
+    settings.DOCUMENTS_ROOT = str(tmp_path)
+    draft = application_create_draft(
+        actor=applicant, membership=applicant.memberships.get(), now=timezone.now()
+    )
+
+    document = add_document(applicant, draft)
+    gc.collect()
+
+    assert Document.objects.get().stored_name == document.stored_name
+    assert stored_files(tmp_path) == [document.stored_name]
+    assert (tmp_path / document.stored_name).read_bytes() == PDF
+
+
+# Display names: cleaned, capped, and ending in the extension of the type the content showed.
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "shown"),
+    [
+        ("DPIA report.pdf", "application/pdf", "DPIA report.pdf"),
+        ("scan.JPEG", "image/jpeg", "scan.JPEG"),
+        ("page.html", "application/pdf", "page.html.pdf"),
+        ("photo", "image/png", "photo.png"),
+        ("../../etc/passwd", "application/pdf", "passwd.pdf"),
+        ("x" * 300 + ".pdf", "application/pdf", "x" * 196 + ".pdf"),
+        ("x" * 300, "image/jpeg", "x" * 196 + ".jpg"),
+        ("\u202e\x00.", "application/pdf", "document.pdf"),
+    ],
+)
+def test_it_shows_a_clean_name_with_the_real_extension(name, content_type, shown):
+    assert clean_name(name, content_type) == shown

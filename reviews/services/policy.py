@@ -32,6 +32,9 @@ REASSESSED_STATUSES = (
 )
 
 
+REASSESSED_FIELDS = ("id", "title", "status", "facts", "organization__id", "organization__name")
+
+
 class PolicyPublishError(Exception):
     """Publication refused; `problems` lists every reason, for the page to show."""
 
@@ -250,6 +253,8 @@ def reassessment_step(*, reassessment_id: int, now: datetime) -> bool:
         _reassessed()
         .filter(pk__gt=run.last_application_id)
         .select_related("organization")
+        # What the step reads: decoding every row's other JSON columns was a tenth of it.
+        .only(*REASSESSED_FIELDS)
         .order_by("pk")[:CHUNK_SIZE]
     )
     was = _latest_outcomes([application.pk for application in chunk])

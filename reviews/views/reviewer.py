@@ -4,7 +4,6 @@ from datetime import datetime, time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,9 +41,7 @@ def queue(request):
     _reviewer_or_404(request)
     form = QueueFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
-    page = Paginator(selectors.review_queue(request.user, filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = selectors.review_queue_page(request.user, filters, request.GET.get("page"), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

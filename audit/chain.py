@@ -13,7 +13,6 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
-from operator import itemgetter
 from typing import Any
 
 try:
@@ -245,37 +244,9 @@ def verify_stored(
 # CHECK constraint holds every column equal to it (audit/migrations/0004_content.py). So
 # verification needs only (seq, prev_hash, hash, content) per event: it hashes the stored
 # bytes, which is as little work as verifying can be, and checks once that the constraint
-# is still there (`audit.verify`). The rows come in the table's physical order, which is
-# nearly but not exactly chain order; `in_chain_order` sorts them within a window.
+# is still there (`audit.verify`).
 
 SEALED_COLUMNS = ("seq", "prev_hash", "hash", "content")  # content as bytes
-
-
-class OutOfOrder(Exception):
-    """A row came later than the sorting window allows: read the rows in order instead."""
-
-
-def in_chain_order(chunks: Iterable[list[tuple]], window: int) -> Iterator[list[tuple]]:
-    """Yield rows from `chunks` as sorted lists, holding back the last `window` rows.
-
-    Raises OutOfOrder when a row arrives after a row with a higher seq was yielded.
-    """
-    by_seq = itemgetter(0)
-    pending: list[tuple] = []
-    last: int | None = None
-    for chunk in chunks:
-        pending += chunk
-        pending.sort(key=by_seq)  # nearly sorted already: timsort merges it in linear time
-        if last is not None and pending and pending[0][0] <= last:
-            raise OutOfOrder(pending[0][0])
-        if len(pending) > window:
-            ready, pending = pending[:-window], pending[-window:]
-            last = ready[-1][0]
-            yield ready
-    if pending:
-        if last is not None and pending[0][0] <= last:
-            raise OutOfOrder(pending[0][0])
-        yield pending
 
 
 def verify_sealed(

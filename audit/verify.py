@@ -4,14 +4,9 @@ On PostgreSQL verification reads, per event, only what the hash covers: the stor
 (`AuditEvent.content`), its hash and the previous one. A CHECK constraint holds every
 column equal to that content (audit/migrations/0004_content.py), so verification first makes
 sure the constraint is still there, validated and unchanged; if it is not, it re-verifies
-every column instead ("deep" verification, also on demand and on SQLite).
-
-The rows are read in the table's physical order (no index walk), split into ranges of
-sequence numbers that separate processes check at once, all reading one exported
-snapshot. Physical order is nearly chain order: each process sorts within a window, and
-when anything looks wrong (a row too far out of place, a broken link) the trail is read
-again in index order, one process, so that the report names the first broken event
-exactly as a plain ordered read would.
+every column instead ("deep" verification, also on demand and on SQLite). A large trail is
+split by sequence into ranges that separate processes check at once, all reading one
+exported snapshot, as a single query would; the links across the cuts are checked after.
 """
 
 import multiprocessing
@@ -33,9 +28,7 @@ from .chain import (
     SEALED_COLUMNS,
     STORED_COLUMNS,
     Break,
-    OutOfOrder,
     Segment,
-    in_chain_order,
     join_segments,
     verify_chain,
     verify_sealed,
@@ -48,11 +41,7 @@ _BATCH = 5000
 # Below this many events one process is quicker than starting others.
 PARALLEL_MIN_EVENTS = 200_000
 _STREAM_ROWS = 2000  # rows per network round of a streamed query
-_CHUNK_ROWS = 10_000  # rows sorted and checked at a time
-# How far out of chain order a row may sit in the table: rows are held back this long.
-ORDER_WINDOW = 20_000
-# Blocks each process reads beyond its share, for rows that sit across the cut.
-_BLOCK_MARGIN = 1024
+_CHUNK_ROWS = 16_384  # rows sorted and checked at a time
 _PROGRESS_EVERY = 50_000
 
 CONTENT_CHECK_NAME = "audit_auditevent_content_matches"
@@ -160,54 +149,36 @@ def content_check_intact(cursor) -> bool:
 
 @dataclass(frozen=True)
 class _Share:
-    """One process's part of the trail: sequence numbers low..high, read from blocks."""
+    """One process's part of the trail: the events low..high."""
 
     low: int
     high: int
-    first_block: int | None = None  # None: read in index order
-    end_block: int | None = None  # None: to the end of the table
 
 
-def _sealed_query(share: _Share) -> tuple[sql.Composed, list]:
-    columns = sql.SQL(", ").join(sql.Identifier(name) for name in SEALED_COLUMNS)
-    where, params = [sql.SQL("seq BETWEEN %s AND %s")], [share.low, share.high]
-    if share.first_block is None:
-        order = sql.SQL(" ORDER BY seq")
-    else:
-        order = sql.SQL("")
-        where.append(sql.SQL("ctid >= %s::tid"))
-        params.append(f"({share.first_block},0)")
-        if share.end_block is not None:
-            where.append(sql.SQL("ctid < %s::tid"))
-            params.append(f"({share.end_block},0)")
-    query = sql.SQL("SELECT {columns} FROM {table} WHERE {where}{order}").format(
-        columns=columns, table=_table(), where=sql.SQL(" AND ").join(where), order=order
+def _sealed_query() -> sql.Composed:
+    return sql.SQL("SELECT {columns} FROM {table} WHERE seq BETWEEN %s AND %s ORDER BY seq").format(
+        columns=sql.SQL(", ").join(sql.Identifier(name) for name in SEALED_COLUMNS),
+        table=_table(),
     )
-    return query, params
 
 
 @contextmanager
 def _sealed_chunks(pg: psycopg.Connection, share: _Share) -> Iterator[Iterator[list[tuple]]]:
-    """Yield the share's rows as sorted lists, streamed without a server-side cursor."""
-    query, params = _sealed_query(share)
+    """Yield the share's rows in chain order as lists, streamed without a server-side cursor."""
     with psycopg.Cursor(pg) as cursor:  # Django's client-side cursors cannot read binary
         cursor.adapters.register_loader("text", ByteaBinaryLoader)  # content as bytes
-        with closing(cursor.stream(query, params, binary=True, size=_STREAM_ROWS)) as rows:
-            chunks = iter(lambda: list(islice(rows, _CHUNK_ROWS)), [])
-            yield chunks if share.first_block is None else in_chain_order(chunks, ORDER_WINDOW)
+        rows = cursor.stream(
+            _sealed_query(), [share.low, share.high], binary=True, size=_STREAM_ROWS
+        )
+        with closing(rows):
+            yield iter(lambda: list(islice(rows, _CHUNK_ROWS)), [])
 
 
-def _check_share(
-    pg: psycopg.Connection, share: _Share, expected_prev, wanted, on_batch
-) -> Segment | None:
-    """Check one share; None when its rows sit too far out of order to sort on the fly."""
+def _check_share(pg: psycopg.Connection, share: _Share, expected_prev, wanted, on_batch) -> Segment:
     with _sealed_chunks(pg, share) as chunks:
-        try:
-            return verify_sealed(
-                chunks, expected_prev=expected_prev, checkpoint_seqs=wanted, on_batch=on_batch
-            )
-        except OutOfOrder:
-            return None
+        return verify_sealed(
+            chunks, expected_prev=expected_prev, checkpoint_seqs=wanted, on_batch=on_batch
+        )
 
 
 def _check_share_in_child(params, snapshot, share, wanted, counter, sender) -> None:
@@ -239,26 +210,9 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def _shares(cursor, low: int, high: int, processes: int) -> list[_Share]:
-    """Cut low..high into `processes` shares, each with the blocks its rows lie in."""
+def _shares(low: int, high: int, processes: int) -> list[_Share]:
     step = (high - low + processes) // processes
-    starts = list(range(low, high + 1, step))
-    blocks = []
-    for start in starts[1:]:  # the block of the first event at or after each cut
-        cursor.execute(
-            sql.SQL(
-                "SELECT (ctid::text::point)[0]::bigint FROM {} WHERE seq >= %s ORDER BY seq LIMIT 1"
-            ).format(_table()),
-            [start],
-        )
-        blocks.append(cursor.fetchone()[0])
-    shares = []
-    for index, start in enumerate(starts):
-        end = starts[index + 1] - 1 if index + 1 < len(starts) else high
-        first_block = max(0, blocks[index - 1] - _BLOCK_MARGIN) if index else 0
-        end_block = blocks[index] + _BLOCK_MARGIN if index < len(blocks) else None
-        shares.append(_Share(start, end, first_block, end_block))
-    return shares
+    return [_Share(start, min(start + step - 1, high)) for start in range(low, high + 1, step)]
 
 
 def _verify_postgresql(wanted: set[int], progress, processes: int, deep: bool) -> Segment:
@@ -274,25 +228,17 @@ def _verify_postgresql(wanted: set[int], progress, processes: int, deep: bool) -
         low, high = cursor.fetchone()
         if low is None:
             return Segment()
-        snapshot = None
         parallel = own_transaction and processes > 1 and _can_fork()
-        if parallel and high - low + 1 >= PARALLEL_MIN_EVENTS:
-            cursor.execute("SELECT pg_export_snapshot()")
-            snapshot = cursor.fetchone()[0]
-        shares = _shares(cursor, low, high, processes if snapshot else 1)
-        segment = _verify_shares(shares, snapshot, wanted, progress)
-        if segment is None or segment.broken is not None or segment.last_seq != high:
-            # Something is off, or only looks off because rows sat across a cut: read the
-            # trail again in order, which names the first broken event exactly.
-            ordered = _check_share(
+        if not parallel or high - low + 1 < PARALLEL_MIN_EVENTS:
+            return _check_share(
                 connection.connection, _Share(low, high), GENESIS_HASH, wanted, progress
             )
-            assert ordered is not None  # rows read in order are never out of order
-            segment = ordered
-        return segment
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+        return _verify_shares(_shares(low, high, processes), snapshot, wanted, progress)
 
 
-def _verify_shares(shares: list[_Share], snapshot, wanted, progress) -> Segment | None:
+def _verify_shares(shares: list[_Share], snapshot, wanted, progress) -> Segment:
     """Check the first share here and the others in child processes; join what they found."""
     context = multiprocessing.get_context("fork")
     params = connection.get_connection_params()
@@ -316,8 +262,8 @@ def _verify_shares(shares: list[_Share], snapshot, wanted, progress) -> Segment 
 
         segment = _check_share(connection.connection, shares[0], GENESIS_HASH, wanted, report)
         for child, receiver, _counter in children:
-            if segment is None or segment.broken is not None:
-                return segment
+            if segment.broken is not None:
+                break  # an earlier fault: what follows does not matter
             while not receiver.poll(0.5):
                 report(segment.events)
             try:
@@ -326,8 +272,6 @@ def _verify_shares(shares: list[_Share], snapshot, wanted, progress) -> Segment 
                 kind, value = "error", f"exit code {child.exitcode}"
             if kind != "ok":
                 raise RuntimeError(f"Verifying a range of the trail failed: {value}")
-            if value is None:
-                return None
             segment = join_segments(segment, value)
         return segment
     finally:

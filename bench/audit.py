@@ -678,7 +678,7 @@ def _copy_share(url: str, share) -> int:
 
     from audit.verify import _sealed_query  # the very rows and columns verification reads
 
-    query, params = _sealed_query(share)
+    query, params = _sealed_query(), [share.low, share.high]
     copy_query = sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(query)
     size = 0
     with (
@@ -693,12 +693,9 @@ def _copy_share(url: str, share) -> int:
 
 def time_database(url: str, events: int, connections: int) -> float:
     """Time PostgreSQL sending what verification reads to clients that discard it."""
-    import psycopg
-
     from audit.verify import _shares
 
-    with psycopg.connect(url) as connection, connection.cursor() as cursor:
-        shares = _shares(cursor, 1, events, connections)
+    shares = _shares(1, events, connections)
     context = multiprocessing.get_context("fork")
     started = time.perf_counter()
     with ProcessPoolExecutor(len(shares), mp_context=context) as pool:
@@ -862,15 +859,12 @@ def markdown(results: dict[str, Result], info: dict[str, str], when: datetime, l
         "- Verification is what `manage.py verify_audit` runs. Every event stores `content`, "
         "the exact bytes its hash covers, and a CHECK constraint holds every column equal to "
         "it (migration `audit/0004_content`); verification checks once that the constraint "
-        "is there, validated and unchanged, then reads per event only (seq, prev_hash, hash, "
-        "content), in binary, in the table's physical order (a TID range scan, no index "
-        "walk), and hashes the stored bytes. The trail is cut by sequence into "
-        f"{processes} shares that {processes} processes check at once on one exported "
-        "snapshot; each sorts its rows within a window (physical order is nearly chain "
-        "order) and anything odd sends the trail to an ordered re-read that names the first "
-        "broken event exactly. The links across the cuts and the signed checkpoints are "
-        f"checked as before. It spends {cpu:.2f} µs of client CPU per event (median, all "
-        "processes).",
+        "is there, validated and unchanged, then streams per event only (seq, prev_hash, "
+        "hash, content) from PostgreSQL in binary, in sequence order, and hashes the stored "
+        f"bytes. The trail is cut by sequence into {processes} ranges that {processes} "
+        "processes check at once, all reading one exported snapshot; the links across the "
+        "cuts and the signed checkpoints are checked as before. It spends "
+        f"{cpu:.2f} µs of client CPU per event (median, all processes).",
         "- `--deep` rebuilds every event's canonical bytes from its columns instead (orjson "
         "where provably identical, `canonical_bytes` otherwise): what verification did "
         "before the content column, and what it does by itself if the constraint is missing.",

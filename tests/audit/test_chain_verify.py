@@ -20,11 +20,9 @@ from audit.chain import (
     GENESIS_HASH,
     LINK_BROKEN,
     Break,
-    OutOfOrder,
     Segment,
     canonical_bytes,
     event_hash,
-    in_chain_order,
     join_segments,
     stored_fields,
     verify_chain,
@@ -366,17 +364,6 @@ def test_sealed_rows_verify_like_the_reference():
     assert verify_sealed([sealed(rows[:5] + rows[6:])]).broken == Break(rows[6][0], LINK_BROKEN)
 
 
-def test_rows_a_little_out_of_order_are_sorted_and_far_ones_refused():
-    rows = [(n,) for n in range(1, 101)]
-    shuffled = rows[:10] + rows[12:30] + rows[10:12] + rows[30:]
-
-    assert [
-        row for chunk in in_chain_order([shuffled[:50], shuffled[50:]], 30) for row in chunk
-    ] == rows
-    with pytest.raises(OutOfOrder):
-        list(in_chain_order([rows[20:60], rows[:20] + rows[60:]], 10))
-
-
 @pytest.mark.parametrize("window", [10_000, 1], ids=["sorted-in-window", "re-read-in-order"])
 def test_events_stored_out_of_order_still_verify(transactional_db, postgresql, monkeypatch, window):
     events = record_events(40)
@@ -385,7 +372,6 @@ def test_events_stored_out_of_order_still_verify(transactional_db, postgresql, m
         behind_the_triggers(
             "UPDATE audit_auditevent SET content = content WHERE seq = %s", [event.seq]
         )
-    monkeypatch.setattr(audit.verify, "ORDER_WINDOW", window)
     with connection.cursor() as cursor:
         cursor.execute("SELECT seq FROM audit_auditevent")
         physical = [seq for (seq,) in cursor.fetchall()]

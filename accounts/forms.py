@@ -202,6 +202,13 @@ class _RowsFormSet(forms.BaseFormSet):
 class EndCustomerRows(_RowsFormSet):
     key = "name"
 
+    def clean(self):
+        if any(self.errors):
+            return
+        keys = [(row["name"].lower(), row["country"]) for row in self.rows()]
+        if len(keys) != len(set(keys)):
+            raise forms.ValidationError("Each end customer can be listed once per country.")
+
 
 class SubscriptionRows(_RowsFormSet):
     key = "identifier"

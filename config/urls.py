@@ -17,3 +17,6 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A database outage met before any view (in a middleware) gets the friendly 503 too.
+handler500 = "config.errors.server_error"

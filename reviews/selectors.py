@@ -279,7 +279,7 @@ def reviewers():
 def reviewer_get(pk):
     """Return the reviewer with this id, or None."""
     text = str(pk or "")
-    if not (text.isascii() and text.isdigit()):
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:  # beyond any bigint id
         return None
     return reviewers().filter(pk=int(pk)).first()
 

@@ -18,16 +18,27 @@ new-draft form. Then every URL pattern of the project (the admin's too) with ran
 strings, methods and bodies, as an applicant, a reviewer, policy staff, a session that owes its
 second factor, and anonymously. EXAMPLES below says how many examples each test draws.
 
+The canary is `<script>gatehouse-canary</script>` (and an attribute-breaking twin): it rides in
+hostile text and, in a quarter of the examples, in one text value of otherwise valid data, so it
+gets stored and shown on the pages that follow. No HTML answer may hold it unescaped, and each
+test whose form echoes text must see it escaped at least once (proof the check saw input).
+
 What the fuzzing found is pinned with `@example` (and, for whole URLs, in URL_REGRESSIONS), so
-it fails on every run, not only when Hypothesis happens to draw it. A failing test stops at its
-first failure, unshrunk (FUZZ_SHRINK=1 shrinks). A negative control proves each check bites.
+it fails on every run, not only when Hypothesis happens to draw it; what is found but not fixed
+yet (in code this module does not own) has a strict xfail test that states the fix. A failing
+test stops at its first failure, unshrunk (FUZZ_SHRINK=1 shrinks). A negative control proves
+each check bites. PR: ≥ 200 examples a form, about 2 min 15 s on PostgreSQL; nightly: FUZZ_SCALE=10.
 """
 
 import json
 import os
 import string
+import subprocess
+import sys
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -90,6 +101,7 @@ from .conftest import FACTS, PASSWORD
 from .fuzz_support import (
     CANARY,
     CHARACTERS,
+    SCALE,
     Checker,
     fetch,
     form_data,
@@ -101,6 +113,7 @@ from .fuzz_support import (
     nasty_text,
     prefixed,
     server_failed,
+    shows_escaped_canary,
     value,
 )
 from .reviews.portal_steps import step_posts
@@ -111,37 +124,38 @@ world = test_url_matrix.world
 
 GET, POST = "GET", "POST"
 
-# Examples per PR run, chosen so that the module takes about a minute on the 2-core CI machine
-# with PostgreSQL; the cost of one example (PostgreSQL, loaded machine) is in the comment.
-# FUZZ_SCALE multiplies them all: FUZZ_SCALE=10 (nightly) gives >= 200 for every form but the
-# whole-application walk (100).
+# Examples per PR run: at least 200 for every form (T28); the whole-application walk, which
+# posts six forms and submits, and the URL fuzz, which is not a form, draw fewer. The comment
+# gives the cost of one example measured on the 2-core machine with PostgreSQL: the module takes
+# about 2 min 15 s (132 s measured). FUZZ_SCALE multiplies them all (nightly: FUZZ_SCALE=10,
+# 2,000 a form; test_the_whole_module_at_nightly_scale runs that).
 EXAMPLES = {
-    "signup": 150,  # 14 ms
-    "login": 150,  # 13 ms
-    "invited_signup": 100,  # 17 ms
-    "password_reset": 50,  # 6 ms
-    "password_change": 50,  # 10 ms
-    "two_factor_setup": 50,  # 17 ms
-    "two_factor_code": 50,  # 15 ms
-    "organization_new": 60,  # 35 ms
-    "organization_profile": 25,  # 150 ms: a 250-country select in every formset row
-    "invite": 60,  # 40 ms
-    "role": 60,  # 40 ms
-    "application_step": 40,  # per step (6 steps), 30 ms
-    "whole_application": 10,  # 400 ms: 6 steps, submit, assessment, both detail pages
-    "answer": 50,  # 60 ms
-    "document_upload": 60,  # 45 ms
-    "reviewer_action": 30,  # per action (4 forms), 65 ms: the review page re-rendered
-    "assignment": 60,  # 40 ms
-    "queue_filters": 60,  # 50 ms
-    "application_list_filters": 60,  # 17 ms
-    "admin_rule": 40,  # 60 ms
-    "admin_new_draft": 20,  # 20 ms
-    "urls_owner": 150,  # 15 ms
-    "urls_reviewer": 150,  # 15 ms
-    "urls_policy": 60,  # 20 ms
-    "urls_pending": 30,  # 14 ms
-    "urls_anon": 30,  # 7 ms
+    "signup": 200,  # 10 ms
+    "login": 200,  # 13 ms
+    "invited_signup": 200,  # 14 ms
+    "password_reset": 200,  # 5 ms
+    "password_change": 200,  # 9 ms
+    "two_factor_setup": 200,  # 16 ms
+    "two_factor_code": 200,  # 8 ms
+    "organization_new": 200,  # 24 ms
+    "organization_profile": 200,  # 64 ms: a 250-country select in every formset row
+    "invite": 200,  # 16 ms
+    "role": 200,  # 17 ms
+    "application_step": 200,  # per step (6 steps), 15 ms
+    "whole_application": 10,  # 110 ms: 6 steps, submit, assessment, both detail pages
+    "answer": 200,  # 28 ms
+    "document_upload": 200,  # 19 ms
+    "reviewer_action": 200,  # per action (4 forms), 28 ms: the review page re-rendered
+    "assignment": 200,  # 22 ms
+    "queue_filters": 200,  # 22 ms
+    "application_list_filters": 200,  # 12 ms
+    "admin_rule": 200,  # 57 ms
+    "admin_new_draft": 200,  # 20 ms
+    "urls_owner": 150,  # 19 ms
+    "urls_reviewer": 150,  # 20 ms
+    "urls_policy": 60,  # 15 ms
+    "urls_pending": 30,  # 22 ms
+    "urls_anon": 30,  # 9 ms
 }
 FR = frozenset({"face_verification", "face_liveness"})
 
@@ -182,7 +196,16 @@ def run(checker: Checker, send, extra=None) -> None:
     if currently_in_test_context():
         event(answer)
     STATS.setdefault(_current[0], Counter())[answer] += 1
+    STATS[_current[0]]["canary shown escaped"] += shows_escaped_canary(replies)
     assert not problems, "\n".join(problems)
+
+
+def assert_canary_reached_a_page(checker: Checker) -> None:
+    """The fuzzed canary came back escaped at least once: the canary check looked at pages
+    that show the input, and not only at refusals that never echo it (at full scale: a run
+    with FUZZ_SCALE below 1 may draw too few examples to show it)."""
+    if SCALE >= 1:
+        assert checker.escaped, "no page showed the canary (escaped): the check saw no input"
 
 
 def session(w: World, persona: str) -> str | None:
@@ -211,6 +234,7 @@ def test_signup_form(world):
         run(checker, lambda: fetch(None, POST, url, data))
 
     check()
+    assert_canary_reached_a_page(checker)
 
 
 def test_login_form(world):
@@ -235,6 +259,7 @@ def test_login_form(world):
         run(checker, lambda: fetch(None, POST, url, data, headers={"User-Agent": agent}))
 
     check()
+    assert_canary_reached_a_page(checker)
 
 
 def test_invited_signup_form(world):
@@ -253,6 +278,7 @@ def test_invited_signup_form(world):
         run(checker, lambda: fetch(None, POST, url, data))
 
     check()
+    assert_canary_reached_a_page(checker)
 
 
 def test_password_reset_form(world):
@@ -266,6 +292,7 @@ def test_password_reset_form(world):
         run(checker, lambda: fetch(None, POST, url, data))
 
     check()
+    assert_canary_reached_a_page(checker)
 
 
 def test_password_change_form(world):
@@ -322,6 +349,7 @@ def test_two_factor_setup_form(world):
         run(checker, lambda: fetch(world.sessions[persona], POST, url, {**data, **action}))
 
     check()
+    assert_canary_reached_a_page(checker)
 
 
 def test_two_factor_code_form(world, pending):
@@ -345,6 +373,7 @@ def test_two_factor_code_form(world, pending):
         run(checker, lambda: send(data, target))
 
     check()
+    assert_canary_reached_a_page(checker)
 
 
 # Organizations, members, invitations.
@@ -364,17 +393,33 @@ def test_organization_new_form(world):
         run(checker, lambda: fetch(world.sessions["owner"], POST, url, data))
 
     check()
+    assert_canary_reached_a_page(checker)
 
 
 def _rows(form_class, extra_fields: dict) -> st.SearchStrategy[list[dict]]:
+    # Two rows exercise the formset as well as four, at half the rendering (100 ms a page).
     row = hostile(from_form(form_class, **extra_fields).map(form_data), [])
-    return st.lists(row, max_size=4)
+    return st.lists(row, max_size=2)
+
+
+# Found by this fuzzing, reported, not fixed yet (accounts/forms.py is not this module's): two
+# end customers with the same name (ignoring case) and country pass the formset, which has no
+# duplicate check, and break the `endcustomer_unique` constraint: IntegrityError, a 500. Such
+# rows are left out of the random draws until it is fixed; the strict xfail test
+# test_the_same_end_customer_twice pins it and fails as XPASS once it is fixed.
+def _same_end_customer_twice(rows: list[dict]) -> bool:
+    keys = [
+        (str(row.get("name", "")).strip().lower(), str(row.get("country", "")).strip().upper())
+        for row in rows
+        if isinstance(row.get("name"), str) and row["name"].strip()
+    ]
+    return len(keys) != len(set(keys))
 
 
 @st.composite
 def profile_posts(draw) -> dict:
     profile = draw(_valid_and_hostile(from_form(OrganizationForm), ORGANIZATION_FIELDS))
-    customers = draw(_rows(EndCustomerForm, {}))
+    customers = draw(_rows(EndCustomerForm, {}).filter(lambda r: not _same_end_customer_twice(r)))
     subscriptions = draw(
         _rows(SubscriptionForm, {"identifier": st.uuids().map(str) | st.text(max_size=40)})
     )
@@ -406,6 +451,22 @@ def test_organization_profile_form(world):
         run(checker, lambda: fetch(world.sessions["owner"], POST, url, data))
 
     check()
+    assert_canary_reached_a_page(checker)
+
+
+def test_the_same_end_customer_twice(world):
+    checker = Checker.start(EndCustomer, Subscription)
+    url = reverse("accounts:organization")
+    rows = [{"name": name, "country": "GB", "org_type": "police"} for name in ("Met", "MET")]
+    data = {
+        "name": "Acme",
+        "country": "GB",
+        "org_type": "software_vendor",
+        **prefixed("customers", rows),
+        **prefixed("subscriptions", []),
+    }
+
+    run(checker, lambda: fetch(world.sessions["owner"], POST, url, data))
 
 
 def test_invite_form(world):
@@ -420,6 +481,7 @@ def test_invite_form(world):
         run(checker, lambda: fetch(world.sessions["owner"], POST, url, data))
 
     check()
+    assert_canary_reached_a_page(checker)
 
 
 def test_role_form(world):
@@ -504,7 +566,7 @@ NAV = st.sampled_from(["next", "back", "save"]) | nasty_text
 
 @pytest.mark.parametrize("step", STEP_NAMES)
 def test_application_step_form(world, step):
-    """Each step of a draft: the POST, then the step and the summary that show what it kept."""
+    """Each step of a draft: the POST, then the step or the summary, which show what it kept."""
     draft = world.draft_a
     checker = Checker.start()
     owner = world.sessions["owner"]
@@ -512,20 +574,31 @@ def test_application_step_form(world, step):
     summary = reverse("reviews:application_summary", args=[draft.pk]) + "?preview=1"
     versions = st.just(draft.version) | value()
 
-    def send(data, version, nav):
-        replies = fetch(owner, POST, url, {**data, "version": version, "nav": nav})
+    def send(data, version, nav, shown):
+        # Not following the redirect: the step (which shows the flash message) and the
+        # summary are what show the input kept; each example looks at one of them (both
+        # pages render for ~100 examples a step), the pinned examples at both.
+        replies = fetch(owner, POST, url, {**data, "version": version, "nav": nav}, follow=False)
         if replies[0].status == 302:
-            replies += fetch(owner, GET, url) + fetch(owner, GET, summary)
+            for page in (url, summary) if shown == "both" else (shown,):
+                replies += fetch(owner, GET, page)
         return replies
 
     @fuzz_settings(EXAMPLES["application_step"])
-    @given(step_strategies(world)[step][1], versions, NAV)
-    @example({"title": "a\x00b", "use_case": "research", "description": "x"}, draft.version, "next")
-    @example({"description": CANARY, "title": CANARY}, draft.version, "save")
-    def check(data, version, nav):
-        run(checker, lambda: send(data, version, nav))
+    @given(step_strategies(world)[step][1], versions, NAV, st.sampled_from([url, summary]))
+    @example(
+        {"title": "a\x00b", "use_case": "research", "description": "x"},
+        draft.version,
+        "next",
+        "both",
+    )
+    @example({"description": CANARY, "title": CANARY}, draft.version, "save", "both")
+    def check(data, version, nav, shown):
+        run(checker, lambda: send(data, version, nav, shown))
 
     check()
+    if step not in ("capabilities", "declarations"):  # choices only: no text to show
+        assert_canary_reached_a_page(checker)
 
 
 def _with_canaries(data: dict, where: list[str]) -> dict:
@@ -589,6 +662,7 @@ def test_a_submitted_application_keeps_facts_that_parse(world, django_capture_on
         run(checker, lambda: send(steps))
 
     check()
+    assert_canary_reached_a_page(checker)
 
 
 # A formset builds at most max_num forms, whatever TOTAL_FORMS says. Django's default cap is
@@ -676,6 +750,7 @@ def test_answer_form(world, asked):
         run(checker, lambda: send(data, edit))
 
     check()
+    assert_canary_reached_a_page(checker)
 
 
 PDF = b"%PDF-1.7\n"
@@ -753,7 +828,7 @@ REVIEW_FORMS = {
 
 @pytest.mark.parametrize("kind", sorted(REVIEW_FORMS))
 def test_reviewer_action_form(world, kind):
-    """Each action form on org A's application; on success, both sides' pages show the text."""
+    """Each action form on org A's application; on success, either side's page shows the text."""
     application = world.app_a
     checker = Checker.start()
     form_class, fields = REVIEW_FORMS[kind]
@@ -765,13 +840,18 @@ def test_reviewer_action_form(world, kind):
     )
     reviewer, owner = world.sessions["reviewer"], world.sessions["owner"]
 
-    def send(data):
-        replies = fetch(reviewer, POST, url, data)
+    pages = {
+        "owner": (owner, reverse("reviews:application_detail", args=[application.pk])),
+        "reviewer": (reviewer, reverse("reviews:review_detail", args=[application.pk])),
+    }
+
+    def send(data, side):
+        # Not following the redirect to the queue: the review page shows the flash message.
+        # Each example looks at one side's page, the pinned examples at both.
+        replies = fetch(reviewer, POST, url, data, follow=False)
         if replies[0].status == 302:
-            replies += fetch(
-                owner, GET, reverse("reviews:application_detail", args=[application.pk])
-            )
-            replies += fetch(reviewer, GET, reverse("reviews:review_detail", args=[application.pk]))
+            for cookie, page in pages.values() if side == "both" else [pages[side]]:
+                replies += fetch(cookie, GET, page)
         return replies
 
     good = {
@@ -780,14 +860,38 @@ def test_reviewer_action_form(world, kind):
     }
 
     @fuzz_settings(EXAMPLES["reviewer_action"])
-    @given(_valid_and_hostile(valid, ["idempotency_key", "version", *fields]))
-    @example({**good, **dict.fromkeys(fields, CANARY)})
-    @example({**good, "reason_codes": ["99999999999999999999"], "reason": "x"})
-    @example({**good, "version": "99999999999999999999", **dict.fromkeys(fields, "x")})
-    def check(data):
-        run(checker, lambda: send(data))
+    @given(
+        _valid_and_hostile(valid, ["idempotency_key", "version", *fields]),
+        st.sampled_from(sorted(pages)),
+    )
+    @example({**good, **dict.fromkeys(fields, CANARY)}, "both")
+    @example({**good, "reason_codes": ["99999999999999999999"], "reason": "x"}, "both")
+    @example({**good, "version": "99999999999999999999", **dict.fromkeys(fields, "x")}, "both")
+    def check(data, side):
+        run(checker, lambda: send(data, side))
 
     check()
+    assert_canary_reached_a_page(checker)
+
+
+# Found by this fuzzing, reported, not fixed yet (in files this module does not own): a number
+# of more than 4,300 digits, which Python refuses to convert (ValueError: a 500), in
+# - an assignee id: `reviews.selectors.reviewer_get` calls int() on it;
+# - a JSON field of the policy admin (a rule's condition, a version's golden cases): Django's
+#   JSONField catches only JSONDecodeError, and `PrettyJSONField` only RecursionError.
+# Such values are left out of those tests' random draws until fixed; the strict xfail tests
+# test_a_reviewer_id_of_thousands_of_digits and test_a_json_number_of_thousands_of_digits
+# pin them, and fail as XPASS once fixed: then they lose their marker and this filter goes.
+def _known_finding(data: dict, names: Iterable[str]) -> bool:
+    def too_long(value) -> bool:
+        digits = value.strip().lstrip("-") if isinstance(value, str) else ""
+        return len(digits) > 4300 and digits[:4301].isascii() and digits[:4301].isdigit()
+
+    for name in names:
+        values = data.get(name)
+        if any(too_long(v) for v in (values if isinstance(values, list) else [values])):
+            return True
+    return False
 
 
 def test_assignment_forms(world):
@@ -802,7 +906,7 @@ def test_assignment_forms(world):
             "next": st.sampled_from(["/review/", "https://evil.example/", "//evil.example"])
             | value(),
         },
-    )
+    ).filter(lambda data: not _known_finding(data, ["assignee"]))
 
     @fuzz_settings(EXAMPLES["assignment"])
     @given(
@@ -818,6 +922,25 @@ def test_assignment_forms(world):
         run(checker, lambda: fetch(world.sessions[persona], POST, url, data))
 
     check()
+
+
+def test_a_reviewer_id_of_thousands_of_digits(world):
+    checker = Checker.start()
+    url = reverse("reviews:review_assign", args=[world.app_a.pk])
+
+    run(checker, lambda: fetch(world.sessions["senior"], POST, url, {"assignee": "9" * 4301}))
+
+
+def test_a_json_number_of_thousands_of_digits(world):
+    checker = Checker.start()
+    published = PolicyVersion.objects.get(status="published")
+    url = reverse("admin:reviews_policyversion_add")
+    data = {"policy": str(published.policy_id), "version": "9", "golden_cases": "1" * 4301}
+
+    run(
+        checker,
+        lambda: fetch(world.sessions["policy"], POST, url, {**data, **prefixed("rules", [])}),
+    )
 
 
 def _query(data: dict) -> str:
@@ -852,6 +975,7 @@ def test_queue_filters(world):
         run(checker, lambda: fetch(world.sessions[persona], GET, f"{url}?{_query(data)}"))
 
     check()
+    assert_canary_reached_a_page(checker)
 
 
 def test_application_list_filters(world):
@@ -945,7 +1069,7 @@ def test_rule_form_in_the_admin(world):
             build,
             hostile(version, ["version", "notes", "golden_cases"]),
             hostile(rule.map(form_data), rule_fields),
-        )
+        ).filter(lambda data: not _known_finding(data, ["golden_cases", "rules-0-condition"]))
     )
     @example(
         {
@@ -974,6 +1098,7 @@ def test_rule_form_in_the_admin(world):
         run(checker, lambda: send(data), check_rules)
 
     check()
+    assert_canary_reached_a_page(checker)
 
 
 def test_new_draft_form_in_the_admin(world):
@@ -988,6 +1113,7 @@ def test_new_draft_form_in_the_admin(world):
         run(checker, lambda: fetch(world.sessions["policy"], POST, url, data, follow=False))
 
     check()
+    assert_canary_reached_a_page(checker)
 
 
 # Every URL pattern, every method, random parameters, query strings and bodies.
@@ -1220,3 +1346,27 @@ def test_the_checks_notice_what_they_look_for(world, monkeypatch):
             checker,
             lambda: fetch(world.sessions["owner"], GET, reverse("reviews:application_list")),
         )
+
+
+# Nightly: this module again, ten times the examples (2,000 a form), in a process of its own
+# with a database of its own (this session holds the test database of DATABASE_URL).
+
+
+@pytest.mark.nightly
+def test_the_whole_module_at_nightly_scale(tmp_path):
+    env = {**os.environ, "FUZZ_SCALE": os.environ.get("FUZZ_SCALE", "10")}
+    if env.get("DATABASE_URL", "").startswith("postgres"):
+        base, _slash, name = env["DATABASE_URL"].rpartition("/")
+        env["DATABASE_URL"] = f"{base}/{name.split('?')[0]}_fuzz_nightly"
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-x"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3 * 3600,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]

@@ -51,11 +51,15 @@ class PrettyJSONField(forms.JSONField):
             return super().to_python(value)
         except RecursionError:
             raise forms.ValidationError("This JSON is nested too deeply.", code="invalid") from None
+        except ValueError:  # a number of thousands of digits, beyond Python's int limit
+            raise forms.ValidationError(
+                "This JSON has a number too long.", code="invalid"
+            ) from None
 
     def bound_data(self, data, initial):
         try:
             return super().bound_data(data, initial)
-        except RecursionError:
+        except (RecursionError, ValueError):
             return forms.fields.InvalidJSONInput(data)
 
 
@@ -118,9 +122,7 @@ class RuleInline(admin.StackedInline):
         if not rule.pk:
             return "-"
         try:
-            return format_html(
-                '<pre class="gh-wrap">{}</pre>', describe_condition(rule.condition)
-            )
+            return format_html('<pre class="gh-wrap">{}</pre>', describe_condition(rule.condition))
         except ConditionError as error:
             return f"Invalid: {error}"
 

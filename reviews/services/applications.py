@@ -105,9 +105,11 @@ def _store_assessment(application, version, policy, digest: str, now: datetime) 
 
 
 @transaction.atomic
-def application_assess(*, application_id: int, now: datetime) -> Assessment:
+def application_assess(*, application_id: int, now: datetime) -> Assessment | None:
     """Assess the application under the published policy; reuse an identical earlier result."""
     application = Application.objects.select_for_update().get(pk=application_id)
+    if application.status == Application.Status.WITHDRAWN:
+        return None  # withdrawn before the worker got to it: nothing to assess
     version, policy = published_policy()
     digest = facts_hash(application.facts)
     assessment = Assessment.objects.filter(

@@ -22,6 +22,12 @@ class StaleDraftError(Exception):
     """Someone saved the draft since this copy was loaded; nothing was overwritten."""
 
 
+def _refuse_conflicted_staff(actor, membership) -> None:
+    """Provider staff never act as applicants for their own organization."""
+    if has_conflict_of_interest(actor, membership.organization_id):
+        raise ReviewError("Provider staff cannot file applications for their own organization.")
+
+
 def _tasks():
     from .. import tasks
 
@@ -63,8 +69,7 @@ def application_create_draft(
 ) -> Application:
     """Start a draft for the organization, empty or pre-filled from an earlier application."""
     organization = membership.organization
-    if has_conflict_of_interest(actor, organization.pk):
-        raise ReviewError("Provider staff cannot file applications for their own organization.")
+    _refuse_conflicted_staff(actor, membership)
     application = Application.objects.create(
         organization=organization,
         created_by=actor,
@@ -131,6 +136,7 @@ def application_submit_draft(
     now: datetime,
 ) -> Application:
     """Submit a complete draft (once: a replay finds it submitted) and schedule its assessment."""
+    _refuse_conflicted_staff(actor, membership)
     application = _lock(application_id, membership.organization)
     if application.status != Application.Status.DRAFT:
         return application  # a double click or a retry: the first submission stands
@@ -164,6 +170,7 @@ def application_submit_draft(
 
 @transaction.atomic
 def application_withdraw(*, actor, membership, application_id: int, now: datetime) -> Application:
+    _refuse_conflicted_staff(actor, membership)
     application = _lock(application_id, membership.organization)
     old = application.status
     application.status = _transition(application, "withdraw")
@@ -213,6 +220,7 @@ def information_request_answer(
     *, actor, membership, application_id: int, answer: str, facts: dict, now: datetime
 ) -> Application:
     """Answer the open questions, with the corrected facts; send it back for assessment."""
+    _refuse_conflicted_staff(actor, membership)
     application = _lock(application_id, membership.organization)
     request = application.information_requests.filter(answered_at__isnull=True).first()
     if request is None:

@@ -18,7 +18,7 @@ from config.tasks import enqueue_after_commit
 
 from .. import workflow
 from ..models import Application, Assessment, InformationRequest, Outcome, ReviewAction
-from .applications import ReviewError
+from .applications import ReviewError, facts_hash
 
 Kind = ReviewAction.Kind
 _VERBS = {
@@ -122,7 +122,12 @@ def _transition_message(application, action: str) -> str:
 
 
 def _latest_assessment(application: Application) -> Assessment | None:
-    return application.assessments.order_by("-assessed_at", "-id").first()
+    """The newest assessment of the facts the application holds now."""
+    return (
+        application.assessments.filter(facts_hash=facts_hash(application.facts))
+        .order_by("-assessed_at", "-id")
+        .first()
+    )
 
 
 def _replay(key: uuid.UUID | None) -> ReviewAction | None:
@@ -147,6 +152,8 @@ def review_act(
     expires_at: datetime | None = None,
 ) -> ActionResult:
     """Take one reviewer action on the application; replaying its key returns the first result."""
+    if kind in (Kind.DENY, Kind.ESCALATE, Kind.REQUEST_INFO) and not reason.strip():
+        raise ReviewError("Give the reason for this action.")
     application = _lock(application_id)
     if (earlier := _replay(idempotency_key)) is not None:
         if earlier.application_id != application.pk or earlier.actor_id != actor.pk:

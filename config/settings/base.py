@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.sessions.SessionTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -49,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "config.middleware.PrivatePagesMiddleware",
     "audit.middleware.RequestContextMiddleware",
+    "audit.middleware.DenialAuditMiddleware",
     # Last, as django-axes asks: it turns a lockout into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -147,6 +149,10 @@ AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Signed-in sessions end after 30 idle minutes and at most 12 hours after sign-in
+# (accounts/sessions.py).
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 3600)
 
 # Two-factor sign-in (TOTP): optional for everyone, required for policy staff.
 OTP_TOTP_ISSUER = "Gatehouse"
@@ -189,6 +195,13 @@ DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Larger bodies are refused before Django reads them whole (the proxy should cap them too).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Bytes of an uploaded file past DOCUMENT_MAX_BYTES are dropped before Django keeps them
+# (reviews/documents.py); the proxy in front should cap request bodies too.
+FILE_UPLOAD_HANDLERS = [
+    "reviews.documents.SizeCappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 APPROVAL_VALIDITY_DAYS = env_int("APPROVAL_VALIDITY_DAYS", 365)
 REATTESTATION_REMINDER_DAYS = (30, 7)
 

@@ -904,7 +904,7 @@ def budget_note(results: dict[str, Result], client: float, cores: int) -> str:
         "event for the database server and the verifying processes together. PostgreSQL "
         f"alone takes about {server:.2f} µs per event to send what verification reads "
         f"(the 1-connection row: binary COPY of the same query, thrown away), and the "
-        f"verifying processes {client:.2f} µs (reading rows, sorting, hashing): {verdict}. "
+        f"verifying processes {client:.2f} µs (reading rows, hashing): {verdict}. "
         "The database runs on the same machine; the ceiling needs neither."
     )
 

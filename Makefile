@@ -13,12 +13,15 @@ PYTHON ?= $(shell for c in "$$(pyenv root 2>/dev/null)/versions/$(PYTHON_VERSION
 	done)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The nightly tier runs against this PostgreSQL server (pytest makes test_<name> on it).
+CHAOS_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/gatehouse_chaos)
 
-.PHONY: help install run test lint format check demo migrate worker clean
+.PHONY: help install run test chaos lint format check demo migrate worker clean
 
 help:
 	@echo "make run     create .venv, install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test    run the whole test suite (DATABASE_URL picks the database)"
+	@echo "make chaos   the nightly tier: kill workers, restart services, big property runs (<= 30 min)"
 	@echo "make lint    ruff check and format check"
 	@echo "make worker  run a Celery worker (needs CELERY_BROKER_URL)"
 
@@ -45,6 +48,13 @@ run: demo
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Drills start their own Redis servers and PostgreSQL cluster on free loopback ports and
+# never stop or restart the shared services; they need redis-server and PostgreSQL's server
+# binaries (initdb, pg_ctl) installed. REQUIRE_SERVICES=1: a missing service fails the run.
+chaos: install
+	DATABASE_URL=$(CHAOS_DATABASE_URL) NIGHTLY=1 FUZZ_SCALE=10 REQUIRE_SERVICES=$${REQUIRE_SERVICES:-1} \
+	  timeout 30m $(PY) -m pytest -m nightly --durations=20 $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -6,11 +6,13 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from config.tasks import RETRY_MAIL
+
 from .emails import send_templated
 from .models import Invitation, User
 from .tokens import invitation_token, verification_token
 
-_RETRY = {"autoretry_for": (ConnectionError, OSError), "retry_backoff": True, "max_retries": 5}
+_RETRY = RETRY_MAIL
 
 
 @shared_task(**_RETRY)

@@ -6,6 +6,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-app = Celery("gatehouse")
+# Every task runs its body once per task id, however often its message is delivered.
+app = Celery("gatehouse", task_cls="operations.delivery:OnceTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

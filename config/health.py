@@ -1,8 +1,10 @@
-"""`/healthz` for load balancers: the database and the broker answer, or 503 says which not."""
+"""`/healthz` for load balancers and monitoring: the database answers, the broker answers, and
+a worker is alive (a heartbeat fresher than WORKER_HEARTBEAT_STALE_AFTER); 503 says which not."""
 
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -29,10 +31,21 @@ def _broker() -> bool:
         return False
 
 
+def _worker() -> bool:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return True  # tasks run in-process: this process is the worker
+    from operations.selectors import worker_alive
+
+    try:
+        return worker_alive(now=timezone.now())
+    except Exception:
+        return False
+
+
 @never_cache
 @require_GET
 def healthz(request):
-    checks = {"database": _database(), "broker": _broker()}
+    checks = {"database": _database(), "broker": _broker(), "worker": _worker()}
     healthy = all(checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks},

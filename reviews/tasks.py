@@ -4,37 +4,38 @@ from celery import shared_task
 from django.utils import timezone
 
 from accounts.emails import send_templated
+from config.tasks import RETRY_MAIL, RETRY_TRANSIENT
 
 from . import services
 
 
-@shared_task(bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+@shared_task(bind=True, **RETRY_TRANSIENT)
 def assess_application(self, application_id: int) -> None:
     """Assess the application against the published policy (idempotent)."""
     services.application_assess(application_id=application_id, now=timezone.now())
 
 
-@shared_task(bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+@shared_task(bind=True, **RETRY_TRANSIENT)
 def simulate_policy(self, simulation_id: int) -> None:
     """Simulate a draft policy version over every application, chunk by chunk."""
     while services.policy_simulation_step(simulation_id=simulation_id, now=timezone.now()):
         pass
 
 
-@shared_task(bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+@shared_task(bind=True, **RETRY_TRANSIENT)
 def reassess_applications(self, reassessment_id: int) -> None:
     """Re-assess open and approved applications under a newly published version, by chunks."""
     while services.reassessment_step(reassessment_id=reassessment_id, now=timezone.now()):
         pass
 
 
-@shared_task
+@shared_task(**RETRY_TRANSIENT)
 def process_approval_expiry() -> dict:
     """Send re-attestation reminders and expire lapsed approvals (run by Celery beat)."""
     return services.process_approval_expiry(now=timezone.now())
 
 
-@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+@shared_task(**RETRY_MAIL)
 def send_review_email(action_id: int) -> None:
     """Tell the applicant about a decision or the reviewer's questions."""
     from .models import ReviewAction
@@ -62,7 +63,7 @@ def send_review_email(action_id: int) -> None:
     )
 
 
-@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+@shared_task(**RETRY_MAIL)
 def send_reattestation_reminder(application_id: int, days: int) -> None:
     """Tell the applicant their approval lapses in `days` days and how to re-attest."""
     from .models import Application
@@ -80,7 +81,7 @@ def send_reattestation_reminder(application_id: int, days: int) -> None:
         )
 
 
-@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+@shared_task(**RETRY_MAIL)
 def send_sla_digest() -> int:
     """Email senior reviewers the applications past their SLA (run daily by Celery beat)."""
     from accounts.models import StaffGroup, User
@@ -96,7 +97,7 @@ def send_sla_digest() -> int:
     return len(overdue)
 
 
-@shared_task
+@shared_task(**RETRY_TRANSIENT)
 def sweep_unassessed() -> int:
     """Queue the assessment of applications whose task was never published (broker outage)."""
     from datetime import timedelta

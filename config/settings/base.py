@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "accounts",
     "reviews",
     "audit",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -241,7 +242,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Gatehouse <no-reply@gatehous
 # Celery: no broker configured means tasks run in-process (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = env_str("CELERY_BROKER_URL", "") == ""
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "") or "memory://"
-CELERY_TASK_EAGER_PROPAGATES = True
+# An in-process task that fails is handled as a worker would handle it (retried, then kept
+# as an operations.FailedTask), not raised into the request that published it after commit.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -267,8 +270,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.process_approval_expiry",
         "schedule": env_int("APPROVAL_EXPIRY_INTERVAL", 3600),
     },
+    "prune-task-records": {
+        "task": "operations.tasks.prune_task_records",
+        "schedule": 24 * 3600,
+    },
 }
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# Redis redelivers a message no worker acknowledged within the visibility timeout: a task
+# of a worker killed outright runs again at most CELERY_VISIBILITY_TIMEOUT +
+# CELERY_UNACKED_RESTORE_INTERVAL seconds later (kombu looks for such messages every
+# interval; the throttle of 1 makes every look a real one). The timeout must exceed the
+# longest task and the longest retry countdown (300 s, config/tasks.py), or healthy tasks
+# are delivered twice (which the receipts in operations/delivery.py then skip).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": 1,
+}
+# Each worker records a heartbeat every WORKER_HEARTBEAT_INTERVAL seconds; /healthz reports
+# the workers dead once the freshest is older than WORKER_HEARTBEAT_STALE_AFTER seconds.
+WORKER_HEARTBEAT_INTERVAL = env_int("WORKER_HEARTBEAT_INTERVAL", 30)
+WORKER_HEARTBEAT_STALE_AFTER = env_int("WORKER_HEARTBEAT_STALE_AFTER", 120)
 
 LOGGING = {
     "version": 1,

@@ -1,8 +1,11 @@
 """Settings for `make run`: SQLite, console email, Celery tasks in-process."""
 
+from config.env import env_bool
+
 from .base import *  # noqa: F403
 
-DEBUG = True
+# On unless DJANGO_DEBUG=0: the outage drills (tests/chaos) serve pages as production would.
+DEBUG = env_bool("DJANGO_DEBUG", True)
 # Static files come from the finders; `make run` needs no collectstatic.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

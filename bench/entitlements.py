@@ -49,9 +49,7 @@ if __name__ == "__main__":
 
 # This module is also the Django settings and the URL configuration gunicorn serves.
 from config.settings.base import *  # noqa: E402, F403
-from config.settings.base import INSTALLED_APPS  # noqa: E402
 
-INSTALLED_APPS = [*INSTALLED_APPS, "entitlements"]
 ROOT_URLCONF = "bench.entitlements"
 DEBUG = False
 ENTITLEMENTS_API_RATE_LIMIT = (10**9, 60)  # the limiter runs, and never refuses
@@ -77,14 +75,13 @@ def ceiling(request):
 
 
 def _urlpatterns():
-    from django.urls import include, path
+    from django.urls import path
 
     from config.urls import urlpatterns
 
     return [
         *urlpatterns,
         path("bench/ceiling", ceiling, name="bench_ceiling"),
-        path("api/", include("entitlements.urls")),
     ]
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("reviews.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("entitlements.urls")),
 ]
 
 # A database outage met before any view (in a middleware) gets the friendly 503 too.

@@ -125,6 +125,11 @@ class EntitlementOut(Schema):
 class EntitlementPage(Schema):
     count: int
     items: list[EntitlementOut]
+    decision: CheckOut | None = Field(
+        None,
+        description="Given both subscription and capability: the check's answer, "
+        "as /v1/entitlements/check gives it.",
+    )
 
 
 class ApplicationOut(Schema):
@@ -196,7 +201,13 @@ def entitlement_list(
     query = selectors.entitlements_for(
         request.auth, subscription=subscription, capability=capability or "", status=status or ""
     )
-    return _page(query, limit, offset)
+    page = _page(query, limit, offset)
+    if subscription and capability:
+        decision = selectors.check(
+            request.auth, subscription=subscription, capability=capability, now=timezone.now()
+        )
+        page["decision"] = decision.__dict__
+    return page
 
 
 @api.get(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import intake, portal, reviewer
+from .views import intake, portal, reviewer, revocation
 
 app_name = "reviews"
 urlpatterns = [
@@ -40,5 +40,26 @@ urlpatterns = [
         "review/<int:pk>/documents/<int:document_pk>/",
         reviewer.review_document_download,
         name="review_document_download",
+    ),
+    # Senior reviewers suspend, revoke or reinstate an approval's entitlements.
+    path(
+        "review/<int:pk>/entitlements/",
+        revocation.entitlements_manage,
+        name="review_entitlements",
+    ),
+    path(
+        "review/<int:pk>/entitlements/suspend/",
+        revocation.entitlements_suspend,
+        name="review_entitlements_suspend",
+    ),
+    path(
+        "review/<int:pk>/entitlements/revoke/",
+        revocation.entitlements_revoke,
+        name="review_entitlements_revoke",
+    ),
+    path(
+        "review/<int:pk>/entitlements/reinstate/",
+        revocation.entitlements_reinstate,
+        name="review_entitlements_reinstate",
     ),
 ]

@@ -297,6 +297,12 @@ TOKEN = ("anon", "owner", "member")
 APP_B = Foreign("org B's application", _pk("app_b"), _missing_pk)
 DRAFT_B = Foreign("org B's draft", _pk("draft_b"), _missing_pk)
 REVIEW_B = Foreign("org B's application (reviewer URL)", _pk("app_b"), _missing_pk, REVIEW)
+API_B = Foreign(
+    "an entitlement id (API)",
+    lambda w: {"entitlement_id": MISSING - 2},
+    lambda w: {"entitlement_id": MISSING},
+    status=401,
+)
 
 
 def _document(app: str, doc: str | None) -> Callable[[World], dict]:
@@ -496,6 +502,41 @@ URLS: dict[str, Url] = {
     "reviews:review_document_download": Url(
         (GET,), kwargs=_document("app_a", "doc_a"), foreign=_documents(REVIEW)
     ),
+    # Senior reviewers suspend, revoke or reinstate an approval's entitlements.
+    "reviews:review_entitlements": Url((GET,), kwargs=_pk("app_a"), foreign=(REVIEW_B,)),
+    **{
+        f"reviews:review_entitlements_{action}": Url(
+            (POST,),
+            kwargs=_pk("app_a"),
+            data=lambda w, kw: {"reason": "Misuse reported."},
+            foreign=(REVIEW_B,),
+        )
+        for action in ("suspend", "revoke", "reinstate")
+    },
+    # The entitlements API reads API keys and service tokens, never the session: every
+    # persona's session gets 401, for org A's ids, org B's and missing ones alike.
+    "api:api-root": Url((GET,)),
+    "api:openapi-json": Url((GET,)),
+    "api:entitlement_check": Url((GET,)),
+    "api:entitlement_list": Url((GET,)),
+    "api:entitlement_detail": Url(
+        (GET,),
+        kwargs=lambda w: {"entitlement_id": MISSING - 1},
+        foreign=(API_B,),
+    ),
+    "api:application_list": Url((GET,)),
+    "api:application_detail": Url(
+        (GET,),
+        kwargs=lambda w: {"application_id": w.app_a.pk},
+        foreign=(
+            Foreign(
+                "org B's application (API)",
+                lambda w: {"application_id": w.app_b.pk},
+                lambda w: {"application_id": MISSING},
+                status=401,
+            ),
+        ),
+    ),
 }
 
 # Pages anyone may open signed out. Every other URL sends a visitor to the sign-in page.
@@ -510,6 +551,14 @@ PUBLIC = {
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
     "healthz",  # for load balancers; it reveals only whether the services answer
+    # The API: its own authentication answers 401, never a sign-in page (docs/api.md).
+    "api:api-root",
+    "api:openapi-json",
+    "api:entitlement_check",
+    "api:entitlement_list",
+    "api:entitlement_detail",
+    "api:application_list",
+    "api:application_detail",
 }
 
 # T2: the status each persona gets, by method, on org A's objects (the payloads above).
@@ -623,6 +672,30 @@ ROLE_MATRIX: dict[str, dict[str, tuple]] = {
                                          POST: (L,   404,  404,   404,     302,     302,   404)},
     "reviews:review_document_download": {GET:  (L,   404,  404,   404,     200,     200,   404),
                                          POST: (L,   405,  405,   405,     405,     405,   405)},
+    # Senior reviewers only; org A's application is not approved, so there is nothing to change.
+    "reviews:review_entitlements":      {GET:  (L,   404,  404,   404,     404,     200,   404),
+                                         POST: (L,   405,  405,   405,     405,     405,   405)},
+    "reviews:review_entitlements_suspend": {GET: (L, 405,  405,   405,     405,     405,   405),
+                                         POST: (L,   404,  404,   404,     404,     409,   404)},
+    "reviews:review_entitlements_revoke": {GET: (L,  405,  405,   405,     405,     405,   405),
+                                         POST: (L,   404,  404,   404,     404,     409,   404)},
+    "reviews:review_entitlements_reinstate": {GET: (L, 405, 405,  405,     405,     405,   405),
+                                         POST: (L,   404,  404,   404,     404,     409,   404)},
+    # The API: sessions are not credentials; the schema is public, the root has no page.
+    "api:api-root":                     {GET:  (404, 404,  404,   404,     404,     404,   404),
+                                         POST: (405, 405,  405,   405,     405,     405,   405)},
+    "api:openapi-json":                 {GET:  (200, 200,  200,   200,     200,     200,   200),
+                                         POST: (405, 405,  405,   405,     405,     405,   405)},
+    "api:entitlement_check":            {GET:  (401, 401,  401,   401,     401,     401,   401),
+                                         POST: (405, 405,  405,   405,     405,     405,   405)},
+    "api:entitlement_list":             {GET:  (401, 401,  401,   401,     401,     401,   401),
+                                         POST: (405, 405,  405,   405,     405,     405,   405)},
+    "api:entitlement_detail":           {GET:  (401, 401,  401,   401,     401,     401,   401),
+                                         POST: (405, 405,  405,   405,     405,     405,   405)},
+    "api:application_list":             {GET:  (401, 401,  401,   401,     401,     401,   401),
+                                         POST: (405, 405,  405,   405,     405,     405,   405)},
+    "api:application_detail":           {GET:  (401, 401,  401,   401,     401,     401,   401),
+                                         POST: (405, 405,  405,   405,     405,     405,   405)},
 }
 # fmt: on
 
@@ -851,7 +924,7 @@ def test_it_sends_anonymous_visitors_to_sign_in(world, name):
         if expected == LOGIN:
             if response.status != 302 or response.location != _login_redirect(path):
                 wrong.append(f"{method}: expected the sign-in redirect, got {response.describe()}")
-        elif response.status != expected or response.status not in (200, 302, 400, 405):
+        elif response.status != expected or response.status not in (200, 302, 400, 401, 404, 405):
             wrong.append(f"{method}: expected {expected}, got {response.describe()}")
         if response.denials:
             wrong.append(f"{method}: an anonymous visit wrote {response.denials}")

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "reviews",
     "audit",
     "operations",
+    "entitlements",
 ]
 
 MIDDLEWARE = [
@@ -273,6 +274,11 @@ CELERY_BEAT_SCHEDULE = {
     "prune-task-records": {
         "task": "operations.tasks.prune_task_records",
         "schedule": 24 * 3600,
+    },
+    # Entitlements end at their valid_until even if no approval expiry ran (docs/api.md).
+    "entitlements-expiry": {
+        "task": "entitlements.tasks.expire_entitlements",
+        "schedule": env_int("ENTITLEMENTS_EXPIRY_INTERVAL", 300),
     },
 }
 # Redis redelivers a message no worker acknowledged within the visibility timeout: a task

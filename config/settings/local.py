@@ -10,3 +10,6 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Webhooks to http://127.0.0.1 for trying them out locally; production refuses both.
+ENTITLEMENTS_WEBHOOK_ALLOW_HTTP = True
+ENTITLEMENTS_WEBHOOK_ALLOW_LOOPBACK = True

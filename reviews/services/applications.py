@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.selectors import has_conflict_of_interest
 from audit.services import audit_record
 from config.tasks import enqueue_after_commit
+from entitlements import services as entitlement_services
 from reviews.decision import evaluate, parse_facts
 
 from .. import workflow
@@ -174,4 +175,8 @@ def applications_flag_for_rereview(*, organization, reason: str, now: datetime) 
             payload={"reason": reason, "at": now.isoformat()},
         )
     Application.objects.bulk_update(approved, ["needs_rereview", "rereview_reason"])
+    for application in approved:
+        entitlement_services.flag_for_rereview(
+            application_id=application.pk, reason=reason, now=now
+        )
     return len(approved)

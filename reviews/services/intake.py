@@ -10,6 +10,7 @@ from django.db.models import F
 from accounts.selectors import has_conflict_of_interest
 from audit.services import audit_record
 from config.tasks import enqueue_after_commit
+from entitlements import services as entitlement_services
 from reviews.decision import parse_facts
 
 from .. import documents, workflow
@@ -327,6 +328,7 @@ def process_approval_expiry(*, now: datetime) -> dict[str, int]:
                 continue
             application.status = _transition(application, "expire")
             application.save(update_fields=["status"])
+            entitlement_services.expire_for_application(application_id=application.pk, now=now)
             _audit(
                 None,
                 "system",

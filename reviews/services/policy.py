@@ -8,6 +8,7 @@ from django.db.models import Model
 
 from audit.services import audit_record
 from config.tasks import enqueue_after_commit
+from entitlements import services as entitlement_services
 from reviews.decision import PolicyError, evaluate, golden_case_failures, parse_facts
 
 from ..models import (
@@ -287,6 +288,10 @@ def reassessment_step(*, reassessment_id: int, now: datetime) -> bool:
     # The unique (application, version, facts) constraint makes a replayed chunk a no-op.
     Assessment.objects.bulk_create(assessments, ignore_conflicts=True)
     Application.objects.bulk_update(flagged, ["needs_rereview", "rereview_reason"])
+    for application in flagged:
+        entitlement_services.flag_for_rereview(
+            application_id=application.pk, reason=application.rereview_reason, now=now
+        )
     submitted = [a.pk for a in chunk if a.status == Application.Status.SUBMITTED]
     if submitted:  # assessed now, so they wait for a reviewer
         Application.objects.filter(pk__in=submitted, status=Application.Status.SUBMITTED).update(

@@ -15,6 +15,7 @@ from django.db import transaction
 from accounts.selectors import has_conflict_of_interest, user_is_reviewer, user_is_senior_reviewer
 from audit.services import audit_record
 from config.tasks import enqueue_after_commit
+from entitlements import services as entitlement_services
 
 from .. import workflow
 from ..models import Application, Assessment, InformationRequest, Outcome, ReviewAction
@@ -226,6 +227,8 @@ def review_act(
         organization=application.organization,
         payload=payload,
     )
+    if application.status == Application.Status.APPROVED and old_status != application.status:
+        entitlement_services.grant_for_approval(application_id=application.pk, now=now)
     if kind in (Kind.APPROVE, Kind.DENY, Kind.REQUEST_INFO):
         from ..tasks import send_review_email
 

@@ -157,7 +157,24 @@ def test_it_lists_only_the_callers_own_entitlements(
         (SUB_A2, "face_liveness"),
         (SUB_A2, "face_verification"),
     }
-    assert theirs == {"count": 0, "items": []}
+    assert theirs == {"count": 0, "items": [], "decision": None}
+
+
+def test_it_answers_the_check_in_the_list_asked_for_one_pair(api, approved, approved_b, key_a):
+    url = reverse("api:entitlement_list")
+
+    own = api(url, key_a, subscription=SUB_A, capability="face_verification").json()
+    foreign = api(url, key_a, subscription=SUB_B, capability="face_verification").json()
+    unknown = api(url, key_a, subscription=UNUSED_SUB, capability="face_verification").json()
+    check = _check(api, key_a).json()
+
+    assert own["count"] == 1
+    assert own["decision"] == check
+    assert own["decision"]["allowed"] is True
+    assert own["decision"]["expires_at"] == own["items"][0]["valid_until"]
+    assert foreign == unknown  # another tenant's subscription looks like nobody's
+    assert foreign["decision"]["allowed"] is False
+    assert foreign["decision"]["reason"] == "no_entitlement"
 
 
 def test_it_answers_404_for_another_tenants_entitlement_exactly_like_a_missing_one(

@@ -79,3 +79,16 @@ def test_it_explains_a_refused_change(client, approved, senior_reviewer):
 
     assert response.status_code == 409
     assert "no suspended entitlements" in response.text
+
+
+def test_it_links_the_page_from_an_approved_application_for_senior_reviewers_only(
+    client, approved, senior_reviewer, reviewer
+):
+    page = reverse("reviews:review_entitlements", args=[approved.pk])
+    client.force_login(senior_reviewer)
+    senior_view = client.get(reverse("reviews:review_detail", args=[approved.pk])).text
+    client.force_login(reviewer)
+    junior_view = client.get(reverse("reviews:review_detail", args=[approved.pk])).text
+
+    assert f'href="{page}"' in senior_view
+    assert page not in junior_view

@@ -17,7 +17,7 @@ applications as the seed allows (about 90,000 of 100,000). Then, in one run:
 2. end to end: `--workers` Celery worker processes (default 2, concurrency 1 each) on
    Redis (`--broker`, default redis://127.0.0.1:6379/14, on a queue of the bench's own),
    then policy staff publish a copy of the published version through
-   `policy_version_publish`, which schedules `reassess_applications`; timed from the
+   `policy_version_publish`, which schedules one `reassess_part` per part; timed from the
    publish to the Reassessment run's `done`, polled every 0.2 s with a deadline. The
    workers' resident memory is sampled every 0.2 s.
 

@@ -23,9 +23,10 @@ def simulate_policy(self, simulation_id: int) -> None:
 
 
 @shared_task(bind=True, **RETRY_TRANSIENT)
-def reassess_applications(self, reassessment_id: int) -> None:
-    """Re-assess open and approved applications under a newly published version, by chunks."""
-    while services.reassessment_step(reassessment_id=reassessment_id, now=timezone.now()):
+def reassess_part(self, part_id: int) -> None:
+    """Re-assess one id range of a run under a newly published version, by chunks (the run's
+    parts go to whichever workers are free)."""
+    while services.reassessment_step(part_id=part_id, now=timezone.now()):
         pass
 
 

@@ -252,6 +252,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A published version's re-assessment is cut into this many id ranges, one task each, so
+# that every worker takes a share; a few more parts than workers evens out their speeds.
+REASSESSMENT_PARTS = env_int("REASSESSMENT_PARTS", 4)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "gatehouse")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {

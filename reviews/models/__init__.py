@@ -1,7 +1,15 @@
 from .applications import Application, Assessment, ReviewAction
 from .catalogue import Capability, ReasonCode
 from .intake import Document, InformationRequest
-from .policy import Outcome, Policy, PolicySimulation, PolicyVersion, Reassessment, Rule
+from .policy import (
+    Outcome,
+    Policy,
+    PolicySimulation,
+    PolicyVersion,
+    Reassessment,
+    ReassessmentPart,
+    Rule,
+)
 
 __all__ = [
     "Application",
@@ -15,6 +23,7 @@ __all__ = [
     "PolicyVersion",
     "ReasonCode",
     "Reassessment",
+    "ReassessmentPart",
     "ReviewAction",
     "Rule",
 ]

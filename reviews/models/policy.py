@@ -179,3 +179,29 @@ class Reassessment(PolicyRun):
 
     def __str__(self) -> str:
         return f"Re-assessment under {self.policy_version} ({self.status})"
+
+
+class ReassessmentPart(models.Model):
+    """One primary-key range of a re-assessment, worked by one task at a time.
+
+    A run is cut into REASSESSMENT_PARTS ranges so that several workers share it; each part
+    keeps its own cursor, so a part whose worker died resumes where its last chunk committed.
+    """
+
+    run = models.ForeignKey(Reassessment, on_delete=models.CASCADE, related_name="parts")
+    after_id = models.BigIntegerField(help_text="The range starts after this application id.")
+    until_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The range ends at this id (none: no end)."
+    )
+    cursor = models.BigIntegerField(help_text="The last application id re-assessed.")
+    processed = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "after_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "after_id"], name="reassessment_part_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Part ({self.after_id}, {self.until_id or '∞'}] of {self.run}"

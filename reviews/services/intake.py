@@ -47,7 +47,12 @@ def _audit(actor, role, verb, application, **payload):
 
 
 def _lock(application_id: int, organization) -> Application:
-    return Application.objects.select_for_update().get(pk=application_id, organization=organization)
+    # The organization comes along: the pages that follow a write read it (their steps).
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=application_id, organization=organization)
+    )
 
 
 def _transition(application: Application, action: str) -> str:
@@ -117,10 +122,9 @@ def application_save_step(
     application.current_step = step
     if title is not None:
         application.title = title
-    application.version = F("version") + 1
+    application.version += 1  # the row is locked and its version checked: no one else moves it
     application.updated_at = now
     application.save(update_fields=["draft_data", "current_step", "title", "version", "updated_at"])
-    application.refresh_from_db(fields=["version"])
     return application
 
 

@@ -3,6 +3,7 @@
 from collections import Counter
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Model
 
@@ -18,6 +19,7 @@ from ..models import (
     PolicySimulation,
     PolicyVersion,
     Reassessment,
+    ReassessmentPart,
     Rule,
 )
 from ..models.policy import RunStatus
@@ -33,7 +35,17 @@ REASSESSED_STATUSES = (
 )
 
 
-REASSESSED_FIELDS = ("id", "title", "status", "facts", "organization__id", "organization__name")
+REASSESSED_FIELDS = (
+    "id",
+    "title",
+    "status",
+    "facts",
+    "latest_outcome",
+    "latest_score",
+    "latest_rules",
+    "organization__id",
+    "organization__name",
+)
 
 
 class PolicyPublishError(Exception):
@@ -123,6 +135,7 @@ def policy_version_publish(*, actor, version_id: int, now: datetime) -> Reassess
     run = Reassessment.objects.create(
         policy_version=version, created_by=actor, created_at=now, total=_reassessed().count()
     )
+    parts = ReassessmentPart.objects.bulk_create(_parts(run, settings.REASSESSMENT_PARTS))
     audit_record(
         actor=actor,
         actor_role=_staff_role(actor),
@@ -136,9 +149,10 @@ def policy_version_publish(*, actor, version_id: int, now: datetime) -> Reassess
             "reassessment_id": run.pk,
         },
     )
-    from ..tasks import reassess_applications
+    from ..tasks import reassess_part
 
-    enqueue_after_commit(reassess_applications, run.pk)
+    for part in parts:  # each on whichever worker is free
+        enqueue_after_commit(reassess_part, part.pk)
     return run
 
 
@@ -238,33 +252,51 @@ def policy_simulation_step(*, simulation_id: int, now: datetime) -> bool:
     return more
 
 
+def _parts(run: Reassessment, count: int) -> list[ReassessmentPart]:
+    """Cut the applications to re-assess into `count` id ranges of about equal size."""
+    ids = list(_reassessed().order_by("pk").values_list("pk", flat=True))
+    size = max(1, -(-len(ids) // max(1, count)))  # ceiling division
+    ends = [ids[i + size - 1] for i in range(0, len(ids) - size, size)]  # the last: no end
+    starts = [0, *ends]
+    return [
+        ReassessmentPart(run=run, after_id=start, until_id=end, cursor=start)
+        for start, end in zip(starts, [*ends, None], strict=True)
+    ]
+
+
+def _previous(application: Application) -> tuple[str | None, int | None, str]:
+    return (application.latest_outcome or None, application.latest_score, application.latest_rules)
+
+
 @transaction.atomic
-def reassessment_step(*, reassessment_id: int, now: datetime) -> bool:
-    """Re-assess the next chunk of open and approved applications; return whether more remain."""
-    run = (
-        Reassessment.objects.select_for_update()
-        .select_related("policy_version")
-        .get(pk=reassessment_id)
+def reassessment_step(*, part_id: int, now: datetime) -> bool:
+    """Re-assess the part's next chunk of open and approved applications; return whether more
+    of the part remain. Each chunk commits with the part's cursor, so a chunk runs once."""
+    part = (
+        ReassessmentPart.objects.select_for_update()
+        .select_related("run__policy_version")
+        .get(pk=part_id)
     )
-    if run.is_finished:
+    if part.finished_at is not None:
         return False
+    run = part.run
     version = run.policy_version
     policy = compile_version(version)
+    chunk_query = _reassessed().filter(pk__gt=part.cursor)
+    if part.until_id is not None:
+        chunk_query = chunk_query.filter(pk__lte=part.until_id)
     chunk = list(
-        _reassessed()
-        .filter(pk__gt=run.last_application_id)
-        .select_related("organization")
+        chunk_query.select_related("organization")
         # What the step reads: decoding every row's other JSON columns was a tenth of it.
         .only(*REASSESSED_FIELDS)
         .order_by("pk")[:CHUNK_SIZE]
     )
-    was = _latest_outcomes([application.pk for application in chunk])
     transitions: Counter = Counter()
-    changes, assessments, flagged = [], [], []
+    changes, assessments, flagged, moved = [], [], [], []
     for application in chunk:
         result = evaluate(policy, parse_facts(application.facts), now=now)
         outcome = result.outcome.value
-        before = was.get(application.pk)
+        before, score_before, rules_before = _previous(application)
         transitions[f"{before or 'unassessed'}→{outcome}"] += 1
         assessments.append(
             Assessment(
@@ -277,6 +309,12 @@ def reassessment_step(*, reassessment_id: int, now: datetime) -> bool:
                 assessed_at=now,
             )
         )
+        rules = "," + ",".join(result.rules) + ","
+        if (outcome, result.score, rules) != (before, score_before, rules_before):
+            # The queue filters and sorts on these: they follow the newest assessment.
+            application.latest_outcome, application.latest_score = outcome, result.score
+            application.latest_rules = rules
+            moved.append(application)
         if before is not None and before != outcome:
             changes.append(_change_row(application, before, outcome))
             if application.status == Application.Status.APPROVED and outcome == Outcome.PROHIBITED:
@@ -287,6 +325,7 @@ def reassessment_step(*, reassessment_id: int, now: datetime) -> bool:
                 flagged.append(application)
     # The unique (application, version, facts) constraint makes a replayed chunk a no-op.
     Assessment.objects.bulk_create(assessments, ignore_conflicts=True)
+    Application.objects.bulk_update(moved, ["latest_outcome", "latest_score", "latest_rules"])
     Application.objects.bulk_update(flagged, ["needs_rereview", "rereview_reason"])
     for application in flagged:
         entitlement_services.flag_for_rereview(
@@ -314,10 +353,32 @@ def reassessment_step(*, reassessment_id: int, now: datetime) -> bool:
                 "flagged_for_rereview": application in flagged,
             },
         )
-    run.flagged += len(flagged)
-    more = _record_progress(run, chunk, transitions, changes)
+    more = len(chunk) == CHUNK_SIZE
+    part.processed += len(chunk)
+    part.cursor = chunk[-1].pk if chunk else part.cursor
     if not more:
+        part.finished_at = now
+    part.save(update_fields=["processed", "cursor", "finished_at"])
+    _record_part(run.pk, chunk, transitions, changes, len(flagged), now=now)
+    return more
+
+
+def _record_part(run_id: int, chunk, transitions: Counter, changes: list, flagged: int, *, now):
+    """Add a chunk's figures to the run, last in the step's transaction (the run's row lock is
+    what parts wait for, briefly); the part that finishes last finishes the run."""
+    run = Reassessment.objects.select_for_update().select_related("policy_version").get(pk=run_id)
+    run.processed += len(chunk)
+    run.last_application_id = max(run.last_application_id, chunk[-1].pk if chunk else 0)
+    merged = Counter(run.transitions)
+    merged.update(transitions)
+    run.transitions = dict(sorted(merged.items()))
+    run.changes = (run.changes + changes)[:MAX_LISTED_CHANGES]
+    run.flagged += flagged
+    open_parts = run.parts.filter(finished_at__isnull=True).exists()
+    run.status = RunStatus.RUNNING if open_parts else RunStatus.DONE
+    if not open_parts and run.finished_at is None:
         run.finished_at = now
+        version = run.policy_version
         audit_record(
             actor=None,
             actor_role="system",
@@ -332,7 +393,6 @@ def reassessment_step(*, reassessment_id: int, now: datetime) -> bool:
             },
         )
     run.save()
-    return more
 
 
 @transaction.atomic

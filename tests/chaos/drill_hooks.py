@@ -86,10 +86,10 @@ def _pause_after_each_step() -> None:
 
     original = services.reassessment_step
 
-    def reassessment_step(*, reassessment_id, now):
+    def reassessment_step(*, part_id, now):
         from celery import current_task
 
-        more = original(reassessment_id=reassessment_id, now=now)
+        more = original(part_id=part_id, now=now)
         _event(event="step", id=current_task.request.id, more=more)
         if more:
             _pause("step", current_task.request.id)

@@ -161,6 +161,9 @@ def test_it_publishes_retires_the_previous_version_and_reassesses(
     assert run.changes[0]["reference"] == moods.reference
     latest = moods.assessments.order_by("-assessed_at", "-id").first()
     assert (latest.policy_version, latest.outcome) == (draft, "approvable")
+    moods.refresh_from_db()  # the queue filters and sorts on these
+    assert (moods.latest_outcome, moods.latest_score) == ("approvable", latest.score)
+    assert moods.latest_rules == "," + ",".join(hit["rule"] for hit in latest.hits) + ","
     verbs = [e.verb for e in AuditEvent.objects.filter(verb__startswith="policy_version")]
     assert verbs == [
         "policy_version.drafted",
@@ -199,11 +202,56 @@ def test_it_reassesses_once_however_often_the_task_runs(
         run = policy_version_publish(actor=policy_staff, version_id=draft.pk, now=timezone.now())
     count = Assessment.objects.count()
 
-    assert reassessment_step(reassessment_id=run.pk, now=timezone.now()) is False
-    type(run).objects.filter(pk=run.pk).update(status="running", last_application_id=0)
-    reassessment_step(reassessment_id=run.pk, now=timezone.now())
+    part = run.parts.first()
+    assert reassessment_step(part_id=part.pk, now=timezone.now()) is False
+    run.parts.update(finished_at=None, cursor=0)  # as if every chunk's commit had been lost
+    for part in run.parts.all():
+        reassessment_step(part_id=part.pk, now=timezone.now())
 
     assert Assessment.objects.count() == count == 4
+
+
+def test_it_cuts_the_run_into_parts_that_together_reassess_everything_once(
+    draft, policy_staff, applicant, submit, settings, django_capture_on_commit_callbacks
+):
+    settings.REASSESSMENT_PARTS = 3
+    filed = [submit(applicant, f"Check {n}") for n in range(7)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = policy_version_publish(actor=policy_staff, version_id=draft.pk, now=timezone.now())
+
+    run.refresh_from_db()
+    parts = list(run.parts.order_by("after_id"))
+    assert len(parts) == 3
+    assert [p.processed for p in parts] == [3, 3, 1]
+    assert parts[-1].until_id is None  # the last part also takes applications filed later
+    assert all(p.finished_at for p in parts)
+    assert (run.status, run.processed, run.total) == ("done", 7, 7)
+    reassessed = Assessment.objects.filter(policy_version=draft)
+    assert sorted(reassessed.values_list("application_id", flat=True)) == sorted(
+        a.pk for a in filed
+    )
+    assert AuditEvent.objects.filter(verb="policy_version.reassessed").count() == 1
+
+
+def test_it_finishes_the_run_only_when_its_last_part_finishes(
+    draft, policy_staff, applicant, submit, settings
+):
+    settings.REASSESSMENT_PARTS = 2
+    submit(applicant, "One")
+    submit(applicant, "Two")
+    run = policy_version_publish(actor=policy_staff, version_id=draft.pk, now=timezone.now())
+    first, second = run.parts.order_by("after_id")
+
+    reassessment_step(part_id=second.pk, now=timezone.now())
+    run.refresh_from_db()
+    assert (run.status, run.processed, run.finished_at) == ("running", 1, None)
+
+    reassessment_step(part_id=first.pk, now=timezone.now())
+    run.refresh_from_db()
+    assert (run.status, run.processed) == ("done", 2)
+    assert run.finished_at is not None
+    assert AuditEvent.objects.filter(verb="policy_version.reassessed").count() == 1
 
 
 def test_it_simulates_a_draft_without_writing_assessments(

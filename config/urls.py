@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", account_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("accounts/organization/api/", include("entitlements.portal_urls")),
     path("", include("reviews.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("entitlements.urls")),

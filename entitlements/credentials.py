@@ -46,22 +46,28 @@ def matches(credential, value: str) -> bool:
     return hmac.compare_digest(credential.key_hash, hash_secret(value))
 
 
-def _may_manage_keys(membership: Membership) -> bool:
-    return membership.role in (Role.OWNER, Role.ADMIN)
+NAME_MAX = 100  # ApiKey.name and ServiceToken.name
+
+
+def may_manage(role: str) -> bool:
+    """Whether an organization role may create and revoke keys and webhooks."""
+    return role in (Role.OWNER, Role.ADMIN)
 
 
 @transaction.atomic
 def api_key_create(*, actor, membership: Membership, name: str, now: datetime):
     """Make a read-only key for the member's organization; return (key, secret shown once)."""
-    if not _may_manage_keys(membership):
+    if not may_manage(membership.role):
         raise CredentialError("Only owners and admins can create API keys.")
     name = name.strip()
     if not name:
         raise CredentialError("Name the key, so you can tell it apart later.")
+    if len(name) > NAME_MAX:
+        raise CredentialError(f"Use at most {NAME_MAX} characters for the name.")
     prefix, secret = _new(ORG_KEY)
     key = ApiKey.objects.create(
         organization=membership.organization,
-        name=name[:100],
+        name=name,
         prefix=prefix,
         key_hash=hash_secret(secret),
         created_by=actor,
@@ -81,7 +87,7 @@ def api_key_create(*, actor, membership: Membership, name: str, now: datetime):
 @transaction.atomic
 def api_key_revoke(*, actor, membership: Membership, key_id: int, now: datetime) -> ApiKey:
     """Revoke one of the organization's keys; the next call with it gets 401."""
-    if not _may_manage_keys(membership):
+    if not may_manage(membership.role):
         raise CredentialError("Only owners and admins can revoke API keys.")
     key = ApiKey.objects.select_for_update().get(
         pk=key_id, organization_id=membership.organization_id
@@ -104,9 +110,12 @@ def api_key_revoke(*, actor, membership: Membership, key_id: int, now: datetime)
 @transaction.atomic
 def service_token_create(*, actor, name: str, now: datetime):
     """Make a token for one of the provider's systems; return (token, secret shown once)."""
+    name = name.strip() or "service"
+    if len(name) > NAME_MAX:
+        raise CredentialError(f"Use at most {NAME_MAX} characters for the name.")
     prefix, secret = _new(SERVICE_TOKEN)
     token = ServiceToken.objects.create(
-        name=name.strip()[:100] or "service",
+        name=name,
         prefix=prefix,
         key_hash=hash_secret(secret),
         created_by=actor,
@@ -138,33 +147,43 @@ def service_token_revoke(*, actor, token_id: int, now: datetime) -> ServiceToken
     return token
 
 
-@transaction.atomic
+def _refuse_unless_manager(organization, role: str, verb: str) -> None:
+    if organization is not None and not may_manage(role):
+        raise CredentialError(f"Only owners and admins can {verb} webhooks.")
+
+
 def webhook_endpoint_create(*, actor, organization, url: str, now: datetime, role: str = ""):
     """Register an endpoint (organization None: a provider system); return it and its secret.
 
-    The address is checked against server-side request forgery now and before every delivery.
+    `role` is the actor's role in the organization (owners and admins only). The address is
+    checked against server-side request forgery now and before every delivery; the check
+    resolves the host, so it runs before the transaction, not inside it.
     """
+    _refuse_unless_manager(organization, role, "add")
     try:
         ssrf.validate_webhook_url(url)
     except ssrf.UnsafeURL as error:
         raise CredentialError(str(error)) from error
     secret = secrets.token_hex(32)
-    endpoint = WebhookEndpoint.objects.create(
-        organization=organization, url=url, secret=secret, created_at=now
-    )
-    audit_record(
-        actor=actor,
-        actor_role=role or ("staff" if organization is None else ""),
-        verb="webhook_endpoint.created",
-        obj=endpoint,
-        organization=organization,
-        payload={"url": url},
-    )
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.create(
+            organization=organization, url=url, secret=secret, created_at=now
+        )
+        audit_record(
+            actor=actor,
+            actor_role=role or "staff",
+            verb="webhook_endpoint.created",
+            obj=endpoint,
+            organization=organization,
+            payload={"url": url},
+        )
     return endpoint, secret
 
 
 @transaction.atomic
 def webhook_endpoint_disable(*, actor, endpoint_id: int, organization=None, role: str = ""):
+    """Stop sending events to the endpoint, those already queued included."""
+    _refuse_unless_manager(organization, role, "disable")
     query = WebhookEndpoint.objects.select_for_update()
     endpoint = query.get(pk=endpoint_id, organization=organization)
     if endpoint.active:

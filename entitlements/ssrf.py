@@ -12,6 +12,7 @@ rebinding) cannot slip through.
 """
 
 import ipaddress
+import logging
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 Resolver = Callable[[str, int], list[str]]
+
+logger = logging.getLogger("gatehouse.webhooks")
 
 
 class UnsafeURL(ValueError):
@@ -79,8 +82,12 @@ def safe_target(url: str, *, resolver: Resolver | None = None) -> Target:
         except ValueError as error:
             raise UnsafeURL(f"The host {host} resolves to an invalid address.") from error
         if not allowed:
+            # The address stays in the log: telling customers what internal names resolve to
+            # would map the provider's network for them.
+            logger.warning("Webhook host %s refused: it resolves to %s.", host, address)
             raise UnsafeURL(
-                f"The host {host} resolves to {address}, which is not a public address."
+                f"The host {host} resolves to a private, loopback or reserved address, "
+                "not a public address."
             )
     path = parts.path or "/"
     if parts.query:

@@ -13,12 +13,13 @@ class DeliveryFailed(Exception):
     """The endpoint did not take the delivery; try again later."""
 
 
-# About 2, 4, 8 … 600 s apart (full jitter): eight retries span roughly half an hour.
+# Ten retries, each after a pause drawn between 0 and 2, 4, 8 … 512, then 600 s (full
+# jitter): an endpoint that is down gets about 27 minutes at most to come back.
 WEBHOOK_RETRY = {
     **RETRY_TRANSIENT,
     "autoretry_for": (DeliveryFailed, *TRANSIENT_ERRORS),
     "retry_backoff_max": 600,
-    "max_retries": 8,
+    "max_retries": 10,
 }
 
 

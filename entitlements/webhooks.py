@@ -100,6 +100,11 @@ def delivery_attempt(*, delivery_id: int, final: bool, now: datetime) -> Outcome
     if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
         return Outcome.DONE  # a replayed task: delivered or given up already
     endpoint = delivery.endpoint
+    if not endpoint.active:  # disabled after the event was queued: send nothing more
+        _record(
+            delivery_id, WebhookDelivery.Status.REFUSED, None, "The endpoint was disabled.", now
+        )
+        return Outcome.DONE
     status_code, error = None, ""
     try:
         target = ssrf.safe_target(endpoint.url)

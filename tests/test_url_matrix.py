@@ -50,6 +50,8 @@ from accounts.tokens import invitation_token, verification_token
 from audit.middleware import DENIALS_PER_WINDOW, _recorded_path
 from audit.models import AuditEvent
 from audit.services import audit_record
+from entitlements.credentials import api_key_create, webhook_endpoint_create
+from entitlements.models import ApiKey, Entitlement, WebhookEndpoint
 from reviews.models import (
     Application,
     Assessment,
@@ -105,6 +107,10 @@ class World:
     member_b: User
     member_membership_b: Membership
     invitation_b: Invitation
+    key_a: ApiKey
+    key_b: ApiKey
+    endpoint_a: WebhookEndpoint
+    endpoint_b: WebhookEndpoint
 
 
 @pytest.fixture
@@ -145,6 +151,15 @@ def world(
     invitation_b = invitation_create(
         actor=outsider, membership=owner_b, email="ivy@other.example", role=Role.MEMBER, now=now
     )
+    key_a = api_key_create(actor=applicant, membership=owner_a, name="CI", now=now)[0]
+    key_b = api_key_create(actor=outsider, membership=owner_b, name="CI", now=now)[0]
+    # IP literals: resolved without DNS, and public.
+    endpoint_a = webhook_endpoint_create(
+        actor=applicant, organization=org_a, url="https://93.184.215.14/a", now=now, role=Role.OWNER
+    )[0]
+    endpoint_b = webhook_endpoint_create(
+        actor=outsider, organization=org_b, url="https://93.184.215.14/b", now=now, role=Role.OWNER
+    )[0]
     newcomer = User.objects.create_user(
         email="nina@newco.example", password=PASSWORD, full_name="Nina"
     )
@@ -182,6 +197,10 @@ def world(
         member_b=member_b,
         member_membership_b=member_membership_b,
         invitation_b=invitation_b,
+        key_a=key_a,
+        key_b=key_b,
+        endpoint_a=endpoint_a,
+        endpoint_b=endpoint_b,
     )
 
 
@@ -513,6 +532,32 @@ URLS: dict[str, Url] = {
         )
         for action in ("suspend", "revoke", "reinstate")
     },
+    # The API access page: every member reads it; owners and admins change keys and webhooks;
+    # a member's change is refused before any object is looked up (403).
+    "api_access:index": Url((GET,)),
+    "api_access:key_create": Url((POST,), data=lambda w, kw: {"name": "Planted key"}),
+    "api_access:key_revoke": Url(
+        (POST,),
+        kwargs=_pk("key_a"),
+        foreign=(
+            Foreign("org B's API key", _pk("key_b"), _missing_pk, role_refused={"member": 403}),
+        ),
+    ),
+    "api_access:webhook_create": Url(
+        (POST,), data=lambda w, kw: {"url": "https://93.184.215.14/planted"}
+    ),
+    "api_access:webhook_disable": Url(
+        (POST,),
+        kwargs=_pk("endpoint_a"),
+        foreign=(
+            Foreign(
+                "org B's webhook endpoint",
+                _pk("endpoint_b"),
+                _missing_pk,
+                role_refused={"member": 403},
+            ),
+        ),
+    ),
     # The entitlements API reads API keys and service tokens, never the session: every
     # persona's session gets 401, for org A's ids, org B's and missing ones alike.
     "api:api-root": Url((GET,)),
@@ -681,6 +726,17 @@ ROLE_MATRIX: dict[str, dict[str, tuple]] = {
                                          POST: (L,   404,  404,   404,     404,     409,   404)},
     "reviews:review_entitlements_reinstate": {GET: (L, 405, 405,  405,     405,     405,   405),
                                          POST: (L,   404,  404,   404,     404,     409,   404)},
+    "api_access:index":                 {GET:  (L,   200,  200,   200,     404,     404,   404),
+                                         POST: (L,   405,  405,   405,     405,     405,   405)},
+    # The new secret is shown in the answer to the POST (200, Cache-Control: no-store).
+    "api_access:key_create":            {GET:  (L,   405,  405,   405,     405,     405,   405),
+                                         POST: (L,   200,  403,   200,     404,     404,   404)},
+    "api_access:key_revoke":            {GET:  (L,   405,  405,   405,     405,     405,   405),
+                                         POST: (L,   302,  403,   404,     404,     404,   404)},
+    "api_access:webhook_create":        {GET:  (L,   405,  405,   405,     405,     405,   405),
+                                         POST: (L,   200,  403,   200,     404,     404,   404)},
+    "api_access:webhook_disable":       {GET:  (L,   405,  405,   405,     405,     405,   405),
+                                         POST: (L,   302,  403,   404,     404,     404,   404)},
     # The API: sessions are not credentials; the schema is public, the root has no page.
     "api:api-root":                     {GET:  (404, 404,  404,   404,     404,     404,   404),
                                          POST: (405, 405,  405,   405,     405,     405,   405)},
@@ -819,6 +875,9 @@ TENANT_MODELS = (
     ReviewAction.reason_codes.through,
     InformationRequest,
     Document,
+    ApiKey,
+    WebhookEndpoint,
+    Entitlement,
 )
 
 

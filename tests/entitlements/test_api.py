@@ -88,6 +88,17 @@ def test_it_lets_only_owners_and_admins_create_keys(colleague):
         )
 
 
+def test_it_refuses_a_key_name_it_would_have_to_cut(applicant):
+    from entitlements.credentials import CredentialError, api_key_create
+
+    with pytest.raises(CredentialError, match="at most 100 characters"):
+        api_key_create(
+            actor=applicant, membership=applicant.memberships.get(), name="k" * 101,
+            now=timezone.now(),
+        )  # fmt: skip
+    assert not ApiKey.objects.exists()
+
+
 def test_it_publishes_the_openapi_schema_without_a_key(client, db):
     response = client.get(reverse("api:openapi-json"))
 

@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
+from accounts.models import Role
 from entitlements import services, ssrf, webhooks
 from entitlements.credentials import CredentialError, webhook_endpoint_create
 from entitlements.models import WebhookDelivery, WebhookEndpoint
@@ -103,8 +104,9 @@ def test_it_refuses_to_register_an_internal_endpoint(applicant, organization, mo
 
     with pytest.raises(CredentialError, match="not a public address"):
         webhook_endpoint_create(
-            actor=applicant, organization=organization, url="https://x.example/", now=timezone.now()
-        )
+            actor=applicant, organization=organization, url="https://x.example/",
+            now=timezone.now(), role=Role.OWNER,
+        )  # fmt: skip
     assert not WebhookEndpoint.objects.exists()
 
 
@@ -151,8 +153,9 @@ def receiver(settings):
 @pytest.fixture
 def endpoint(receiver, applicant, organization):
     endpoint, _secret = webhook_endpoint_create(
-        actor=applicant, organization=organization, url=receiver.url, now=timezone.now()
-    )
+        actor=applicant, organization=organization, url=receiver.url, now=timezone.now(),
+        role=Role.OWNER,
+    )  # fmt: skip
     return endpoint
 
 
@@ -280,3 +283,56 @@ def test_it_sends_nothing_when_the_change_rolls_back(
     assert callbacks == []
     assert receiver.requests == []
     assert not WebhookDelivery.objects.exists()
+
+
+def test_it_sends_nothing_queued_for_an_endpoint_disabled_meanwhile(
+    approved, endpoint, receiver, senior_reviewer, applicant, organization,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from entitlements.credentials import webhook_endpoint_disable
+    from entitlements.tasks import deliver_webhook
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:  # the task not run yet
+        services.revoke(
+            actor=senior_reviewer, application_id=approved.pk, reason="No.", now=timezone.now()
+        )
+    webhook_endpoint_disable(
+        actor=applicant, endpoint_id=endpoint.pk, organization=organization, role=Role.OWNER
+    )
+    for callback in queued:
+        callback()
+
+    deliver_webhook.apply(args=[WebhookDelivery.objects.get().pk])
+    assert receiver.requests == []
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.last_error) == ("refused", "The endpoint was disabled.")
+
+
+def test_it_lets_only_owners_and_admins_manage_webhooks(colleague, organization, endpoint):
+    from entitlements.credentials import webhook_endpoint_disable
+
+    with pytest.raises(CredentialError, match="Only owners and admins"):
+        webhook_endpoint_create(
+            actor=colleague, organization=organization, url="https://93.184.215.14/",
+            now=timezone.now(), role=Role.MEMBER,
+        )  # fmt: skip
+    with pytest.raises(CredentialError, match="Only owners and admins"):
+        webhook_endpoint_disable(
+            actor=colleague, endpoint_id=endpoint.pk, organization=organization, role=Role.MEMBER
+        )
+    endpoint.refresh_from_db()
+    assert endpoint.active
+    assert WebhookEndpoint.objects.count() == 1
+
+
+def test_it_tells_the_customer_no_internal_address(applicant, organization, monkeypatch, caplog):
+    monkeypatch.setattr(ssrf, "resolve", resolver("10.0.3.4"))
+
+    with pytest.raises(CredentialError) as refused:
+        webhook_endpoint_create(
+            actor=applicant, organization=organization, url="https://db.internal.example/",
+            now=timezone.now(), role=Role.OWNER,
+        )  # fmt: skip
+
+    assert "10.0.3.4" not in str(refused.value)
+    assert "10.0.3.4" in caplog.text  # the operator still sees it

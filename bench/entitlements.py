@@ -34,6 +34,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -269,8 +270,14 @@ def table(results: dict[str, list[dict]], workers: int, seconds: float, rounds: 
     ratio = median("check", "rps") / median("ceiling", "rps")
     errors = sum(r["errors"] for rows in results.values() for r in rows)
     verdict = "meets" if ratio >= TARGET_RATIO and errors == 0 else "MISSES"
+    load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
+    command = " ".join(["bench/entitlements.py", *sys.argv[1:]])
     lines = [
         "## Entitlements API",
+        "",
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average {load} (1 / 5 / 15 min) "
+        "at the end",
+        f"- Command (from the repository root): `.venv/bin/python {command}`",
         "",
         f"`bench/entitlements.py`: gunicorn ({workers} sync workers), PostgreSQL, {CLIENTS} "
         f"concurrent clients, {rounds} interleaved rounds of {seconds:g} s per endpoint "

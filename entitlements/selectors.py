@@ -21,6 +21,19 @@ from .models import ApiKey, Entitlement, ServiceToken
 S = Entitlement.Status
 LAST_USED_PRECISION = timedelta(minutes=1)
 
+# Fixed SQL on the hot path (every call authenticates, most check): building these queries
+# with the ORM cost more than running them (tests/entitlements/test_api.py checks the names).
+_CREDENTIAL_SQL = {
+    ApiKey: "SELECT id, key_hash, last_used_at, organization_id FROM entitlements_apikey "
+    "WHERE prefix = %s AND revoked_at IS NULL LIMIT 1",
+    ServiceToken: "SELECT id, key_hash, last_used_at FROM entitlements_servicetoken "
+    "WHERE prefix = %s AND revoked_at IS NULL LIMIT 1",
+}
+_CHECK_SQL = (
+    "SELECT id, status, valid_from, valid_until, needs_rereview, conditions, updated_at "
+    "FROM entitlements_entitlement WHERE subscription = %s AND capability = %s"
+)
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -47,10 +60,7 @@ def principal_for_secret(value: str, *, now: datetime) -> Principal | None:
         return None
     kind, prefix = shape
     model = ApiKey if kind == credentials.ORG_KEY else ServiceToken
-    fields = ["pk", "prefix", "key_hash", "last_used_at", "revoked_at"]
-    if model is ApiKey:
-        fields.append("organization_id")
-    credential = model.objects.filter(prefix=prefix, revoked_at__isnull=True).only(*fields).first()
+    credential = next(iter(model.objects.raw(_CREDENTIAL_SQL[model], [prefix])), None)
     if credential is None or not credentials.matches(credential, value):
         return None
     if credential.last_used_at is None or credential.last_used_at < now - LAST_USED_PRECISION:
@@ -92,20 +102,12 @@ def check(
     principal: Principal, *, subscription: str, capability: str, now: datetime
 ) -> CheckResult:
     """Answer whether the capability may be used on the subscription now, and why."""
-    rows = list(
-        _scoped(principal)
-        .filter(subscription=subscription, capability=capability)
-        .only(
-            "pk",
-            "status",
-            "valid_from",
-            "valid_until",
-            "needs_rereview",
-            "conditions",
-            "status_changed_at",
-            "updated_at",
-        )
-    )
+    sql = _CHECK_SQL
+    params: list = [subscription, capability]
+    if not principal.is_service:  # the same scope as _scoped, in the check's fixed SQL
+        sql += " AND organization_id = %s"
+        params.append(principal.organization_id)
+    rows = list(Entitlement.objects.raw(sql, params))
     if not rows:
         return CheckResult(False, "no_entitlement", None, None, False, "")
     blocks = getattr(settings, "ENTITLEMENTS_REREVIEW_BLOCKS", False)

@@ -438,3 +438,13 @@ def test_it_syncs_a_flag_set_by_the_review_workflow(approved):
     assert set(Entitlement.objects.values_list("rereview_reason", flat=True)) == {
         "Country changed."
     }
+
+
+def test_the_hot_path_sql_names_the_models_tables():
+    from entitlements import selectors
+    from entitlements.models import ServiceToken
+
+    for model, sql in selectors._CREDENTIAL_SQL.items():
+        assert f" FROM {model._meta.db_table} " in sql
+    assert f" FROM {Entitlement._meta.db_table} " in selectors._CHECK_SQL
+    assert ServiceToken in selectors._CREDENTIAL_SQL

@@ -8,9 +8,10 @@ from django import forms
 from django.conf import settings
 from django_countries import countries
 
-from accounts.models import Organization
 from reviews import choices
 from reviews.models import Application, Outcome, ReasonCode
+
+from .widgets import FixedChoiceField, PrerenderedSelect
 
 
 class Button(Submit):
@@ -123,47 +124,61 @@ class RequestInfoForm(ReviewActionForm):
     )
 
 
-class QueueFilterForm(forms.Form):
-    """The queue's filters; they live in the URL, so a filtered view can be bookmarked."""
+SELECT_CSS = {"class": "form-select form-select-sm"}
+INPUT_CSS = {"class": "form-control form-control-sm"}
 
-    status = forms.ChoiceField(
-        required=False,
-        choices=[("", "Actionable")]
+
+def _select(choices) -> FixedChoiceField:
+    return FixedChoiceField(required=False, choices=choices, widget=PrerenderedSelect(SELECT_CSS))
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters; they live in the URL, so a filtered view can be bookmarked.
+
+    The organization is typed, not chosen from a list of every customer: part of its name
+    (any case), or its id, which URLs made for the old list carry.
+    """
+
+    status = _select(
+        [("", "Actionable")]
         + [
             (s, Application.Status(s).label)
             for s in ("submitted", "in_review", "escalated", "info_requested")
-        ],
+        ]
     )
-    outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome"), *Outcome.choices])
-    rule = forms.RegexField(regex=r"^[A-Z0-9-]{1,64}$", required=False, label="Rule hit")
-    capability = forms.ChoiceField(required=False, choices=[("", "Any"), *choices.CAPABILITIES])
-    country = forms.ChoiceField(required=False, choices=[("", "Any"), *countries])
-    organization = forms.ModelChoiceField(
-        required=False, queryset=Organization.objects.order_by("name"), empty_label="Any"
-    )
-    assignee = forms.CharField(required=False, max_length=12)
-    older_than = forms.IntegerField(
-        required=False, min_value=0, max_value=3650, label="Older than (days)"
-    )
-    sort = forms.ChoiceField(
+    outcome = _select([("", "Any outcome"), *Outcome.choices])
+    rule = forms.RegexField(
+        regex=r"^[A-Z0-9-]{1,64}$",
         required=False,
-        choices=[
+        label="Rule hit",
+        widget=forms.TextInput(attrs=INPUT_CSS),
+    )
+    capability = _select([("", "Any"), *choices.CAPABILITIES])
+    country = _select([("", "Any"), *countries])
+    organization = forms.CharField(
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={**INPUT_CSS, "placeholder": "Name or part of it"}),
+    )
+    assignee = forms.CharField(required=False, max_length=12, widget=forms.TextInput(INPUT_CSS))
+    older_than = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=3650,
+        label="Older than (days)",
+        widget=forms.NumberInput(attrs=INPUT_CSS),
+    )
+    sort = _select(
+        [
             ("risk", "Risk score"),
             ("sla", "SLA due"),
             ("submitted", "Oldest first"),
             ("newest", "Newest first"),
-        ],
+        ]
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            css = (
-                "form-select form-select-sm"
-                if isinstance(field, forms.ChoiceField)
-                else "form-control form-control-sm"
-            )
-            field.widget.attrs["class"] = css
+    # Set by the view when the typed organization matches none the reviewer may see.
+    organization_unmatched = False
 
     def clean_assignee(self) -> str:
         value = self.cleaned_data["assignee"]
@@ -172,11 +187,15 @@ class QueueFilterForm(forms.Form):
         return value
 
     def filters(self) -> dict:
-        cleaned = self.cleaned_data if self.is_valid() else {}
-        result = {key: value for key, value in cleaned.items() if value not in (None, "")}
-        if "organization" in result:
-            result["organization"] = result["organization"].pk
-        return result
+        """Return the valid filters; an invalid one is explained on the page and left out."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {key: value for key, value in cleaned.items() if value not in (None, "")}
+
+    def mark_organization_unmatched(self) -> None:
+        """Say, next to the field, that no organization matches what was typed."""
+        self.organization_unmatched = True
+        self.fields["organization"].widget.attrs["aria-describedby"] = "id_organization_unmatched"
 
 
 class AnswerForm(forms.Form):

@@ -237,19 +237,21 @@ def end_to_end(workers: list[subprocess.Popen]) -> dict:
 
 
 PROFILE_NOTES = [
-    "- Where a chunk's time goes (cProfile of 10 `reassessment_step` calls, 2026-11-24): "
-    "`parse_facts` and `evaluate`, the engine-alone work, about a third; building 500 "
-    "`Assessment` instances and `bulk_create` (psycopg adapting the result JSON and the "
-    "arrays Django's bulk insert sends) about a quarter; loading the chunk's applications "
-    "(model instances, the facts JSON) and the previous outcomes the rest. Loading only "
-    "the columns the step reads (`REASSESSED_FIELDS`) took the step from 891 to about "
-    "1,200 applications/s.",
-    "- The gap to a third of the engine: with the engine at a third of a chunk's time on "
-    "one core, one task cannot reach the target; two workers at once could. That needs "
-    "the run split into primary-key ranges, one task each, and the run's progress kept "
-    "per range (`reviews/tasks.py` and the `Reassessment` model, which this bench's "
-    "author does not own); the step itself already reads by chunks, writes in bulk and "
-    "keeps memory flat (the worker's resident memory above).",
+    "- Where the time goes (cProfile of `reassessment_step` calls, earlier the same "
+    "day): `parse_facts` and `evaluate`, the engine-alone work, about a third of a "
+    "chunk; building 500 `Assessment` instances and the `bulk_create` (psycopg "
+    "adapting each result's JSON) about a quarter; loading the chunk (model "
+    "instances, the facts JSON) the rest.",
+    "- The gap: with the engine a third of a chunk's time, two workers on 2 cores "
+    "reach at most about two thirds of one core's engine rate in theory, but "
+    "PostgreSQL, Redis and the bench share those cores, and on a quiet machine the "
+    "engine alone runs 4x faster than under load (25,805/s here, 6,150/s in the "
+    "loaded run before), while the database work does not speed up as much. Splitting "
+    "the run across the workers took end to end from 1,208/s (one task, loaded "
+    "machine) to 3,902/s; reaching a third of the engine needs the writes cheaper "
+    "still: COPY of the assessments into a staging table instead of `bulk_create`, "
+    "and storing the result JSON pre-serialized (orjson) rather than adapted by "
+    "psycopg. Not done in this session.",
 ]
 
 
@@ -292,11 +294,12 @@ def markdown(result, engine, info, when, load, command, workers) -> str:
     lines += [
         "",
         f"- The run stored {result['created']:,} new assessments and ended `{result['status']}`.",
-        "- The run is one task that walks the applications by primary key in chunks of "
-        "`CHUNK_SIZE`: each chunk is one SELECT, one query for the previous outcomes, one "
-        "`bulk_create` of assessments, one `bulk_update` of flagged approvals and one audit "
-        "event per changed outcome (none here: the published copy changes no outcome). "
-        "Only one worker is busy: the second one waits for a task that never comes.",
+        "- The run is cut into `REASSESSMENT_PARTS` (4) primary-key ranges, one "
+        "`reassess_part` task each, which the 2 workers share; each part walks its range "
+        "in chunks of `CHUNK_SIZE`: one SELECT (the previous outcome comes from the "
+        "application row now), one `bulk_create` of assessments, one `bulk_update` of the "
+        "applications whose latest outcome, score or rules changed, the part's cursor and "
+        "the run's totals, in one transaction per chunk. Memory stays flat (above).",
         *PROFILE_NOTES,
         "",
     ]

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.verify import verify_trail
-from reviews.models import Application, Assessment, PolicyVersion, Reassessment, Rule
+from reviews.models import Application, Assessment, PolicyVersion, Reassessment
 from reviews.services import (
     application_submit,
     policy_version_create_draft,
@@ -22,6 +22,7 @@ from reviews.services import (
 
 from ..conftest import make_facts
 from ..operations.support import celery_conf, child_pids, wait_for
+from ..reviews.test_policy_lifecycle import _forbid_selfies
 
 pytestmark = [pytest.mark.nightly, pytest.mark.celery_worker]
 
@@ -91,26 +92,6 @@ def test_t29_a_killed_pool_child_s_assessment_runs_again_with_one_effect(
     print(f"T29 ({moment}): done {elapsed:.1f} s after publishing (limit {TASK_SECONDS + 10} s)")
 
 
-def _prohibit_liveness(draft: PolicyVersion) -> None:
-    """Make the draft prohibit face liveness, so every selfie check changes outcome."""
-    Rule.objects.create(
-        policy_version=draft,
-        order=0,
-        rule_id="NO-LIVENESS",
-        title="No liveness",
-        outcome="prohibited",
-        weight=100,
-        clause="Liveness checks are withdrawn.",
-        source="Drill policy",
-        explanation="Liveness ({capabilities}) is withdrawn.",
-        condition={"contains": ["capabilities", "face_liveness"]},
-    )
-    draft.golden_cases = [
-        case for case in draft.golden_cases if "face_liveness" not in case["facts"]["capabilities"]
-    ]
-    draft.save(update_fields=["golden_cases"])
-
-
 def _kill_the_worker_mid_run(stage, settings, applicant, organization, policy_staff, *, acks_late):
     """Publish a version, kill -9 the worker re-assessing, start a fresh one; return the run,
     the new version and the deadline the run had to finish by (monotonic seconds)."""
@@ -131,7 +112,7 @@ def _kill_the_worker_mid_run(stage, settings, applicant, organization, policy_st
     draft = policy_version_create_draft(
         actor=policy_staff, source_version_id=published.pk, version="drill", now=timezone.now()
     )
-    _prohibit_liveness(draft)
+    _forbid_selfies(draft)
     run = policy_version_publish(actor=policy_staff, version_id=draft.pk, now=timezone.now())
 
     wait_for(

@@ -190,7 +190,12 @@ class Assessment(models.Model):
     """The decision module's recommendation for an application under one policy version."""
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="assessments"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="assessments",
+        # "assessment_once" below starts with the application: a second index on it would
+        # only slow every insert down (a re-assessment writes one row per application).
+        db_index=False,
     )
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
     facts_hash = models.CharField(max_length=64)

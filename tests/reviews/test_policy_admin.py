@@ -4,24 +4,10 @@ import json
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEvent
 from reviews.models import Capability, PolicyVersion, Reassessment, Rule
-from reviews.services import policy_version_create_draft
-
-
-@pytest.fixture
-def published(db) -> PolicyVersion:
-    return PolicyVersion.objects.get(status=PolicyVersion.Status.PUBLISHED)
-
-
-@pytest.fixture
-def draft(published, policy_staff) -> PolicyVersion:
-    return policy_version_create_draft(
-        actor=policy_staff, source_version_id=published.pk, version="2024.06", now=timezone.now()
-    )
 
 
 @pytest.fixture

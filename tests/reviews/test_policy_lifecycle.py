@@ -11,22 +11,9 @@ from reviews.services import (
     PolicyPublishError,
     application_decide,
     policy_simulation_start,
-    policy_version_create_draft,
     policy_version_publish,
     reassessment_step,
 )
-
-
-@pytest.fixture
-def published(db) -> PolicyVersion:
-    return PolicyVersion.objects.get(status=PolicyVersion.Status.PUBLISHED)
-
-
-@pytest.fixture
-def draft(published, policy_staff) -> PolicyVersion:
-    return policy_version_create_draft(
-        actor=policy_staff, source_version_id=published.pk, version="2024.06", now=timezone.now()
-    )
 
 
 def _relax_emotion(draft: PolicyVersion) -> None:

@@ -91,6 +91,39 @@ def _group_names(user) -> set[str]:
     return cached
 
 
+def _standing_sql() -> str:
+    from django.contrib.auth.models import Group
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .models import User
+
+    through = User.groups.through._meta
+    return (
+        f"SELECT g.name FROM {Group._meta.db_table} g "  # noqa: S608 - the models' own tables
+        f"JOIN {through.db_table} ug ON ug.group_id = g.id WHERE ug.user_id = %s "
+        f"UNION ALL SELECT NULL WHERE EXISTS (SELECT 1 FROM {TOTPDevice._meta.db_table} "
+        "WHERE user_id = %s AND confirmed)"
+    )
+
+
+def second_factor_standing(user) -> tuple[bool, bool]:
+    """Return (has a confirmed authenticator, must have one) for a signed-in user.
+
+    Every page asks this of a session not yet verified, so it is one fixed query (it was two
+    ORM queries, a sixth of a customer's request); the staff groups it reads stay cached on
+    the user for the rest of the request."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_standing_sql(), [user.pk, user.pk])
+        names = [name for (name,) in cursor.fetchall()]
+    if getattr(user, "_gatehouse_groups", None) is None:
+        user._gatehouse_groups = (
+            {n for n in names if n in StaffGroup.ALL} if user.is_active else set()
+        )
+    return None in names, StaffGroup.POLICY_STAFF in user._gatehouse_groups
+
+
 def user_is_reviewer(user) -> bool:
     """Return whether the user may work the review queue (reviewers and senior reviewers)."""
     return bool(_group_names(user) & {StaffGroup.REVIEWER, StaffGroup.SENIOR_REVIEWER})

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .selectors import user_is_policy_staff
+from .selectors import second_factor_standing, user_is_policy_staff
 
 # Pages reachable before the second factor: the two-factor pages themselves and sign-out.
 _OPEN = ("accounts:two_factor", "accounts:two_factor_verify", "accounts:logout")
@@ -33,8 +33,9 @@ class TwoFactorMiddleware:
         if user is not None and user.is_authenticated and not user.is_verified():
             open_paths = {reverse(name) for name in _OPEN}
             if request.path not in open_paths and not request.path.startswith("/static/"):
-                if confirmed_device(user) is not None:
+                has_device, required = second_factor_standing(user)
+                if has_device:
                     return redirect(f"{reverse('accounts:two_factor_verify')}?next={request.path}")
-                if two_factor_required(user):
+                if required:
                     return redirect("accounts:two_factor")
         return self.get_response(request)

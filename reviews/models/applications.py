@@ -27,6 +27,7 @@ class Application(models.Model):
 
     DECIDED = ("approved", "denied", "expired")
     OPEN = ("submitted", "in_review", "info_requested", "escalated")
+    EDITABLE_STATUSES = ("draft", "info_requested")  # a draft, or answering questions
 
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="applications"
@@ -183,7 +184,7 @@ class Application(models.Model):
     @property
     def is_editable(self) -> bool:
         """Whether the applicant may change the facts: in a draft, or to answer questions."""
-        return self.status in (self.Status.DRAFT, self.Status.INFO_REQUESTED)
+        return self.status in self.EDITABLE_STATUSES
 
 
 class Assessment(models.Model):

@@ -23,6 +23,13 @@ class StaleDraftError(Exception):
     """Someone saved the draft since this copy was loaded; nothing was overwritten."""
 
 
+NOT_EDITABLE = "This application can no longer be edited."
+STALE_STEP = (
+    "A colleague saved this application while you were editing it. Your input is shown "
+    "below, not saved: check their changes, then save again."
+)
+
+
 def _refuse_conflicted_staff(actor, membership) -> None:
     """Provider staff never act as applicants for their own organization."""
     if has_conflict_of_interest(actor, membership.organization_id):
@@ -102,29 +109,45 @@ def application_save_step(
     *,
     actor,
     membership,
-    application_id: int,
+    application: Application,
     step: str,
     raw: dict,
     version: int,
     now: datetime,
     title: str | None = None,
 ) -> Application:
-    """Keep a step's input (valid or not) if nobody saved the draft since `version`."""
-    application = _lock(application_id, membership.organization)
+    """Keep a step's input (valid or not) if nobody saved the draft since `version`.
+
+    `application` is the organization's, as its access selector returned it. One conditional
+    UPDATE writes the step: it matches only while the draft is still editable at `version`,
+    so a colleague's save or submission in between is never overwritten (no lock, no
+    transaction: a draft step is the busiest write customers make)."""
+    if application.organization_id != membership.organization_id:
+        raise Application.DoesNotExist
     if not application.is_editable:
-        raise ReviewError("This application can no longer be edited.")
+        raise ReviewError(NOT_EDITABLE)
     if application.version != version:
-        raise StaleDraftError(
-            "A colleague saved this application while you were editing it. Your input is "
-            "shown below, not saved: check their changes, then save again."
-        )
-    application.draft_data = {**application.draft_data, step: raw}
-    application.current_step = step
-    if title is not None:
-        application.title = title
-    application.version += 1  # the row is locked and its version checked: no one else moves it
-    application.updated_at = now
-    application.save(update_fields=["draft_data", "current_step", "title", "version", "updated_at"])
+        raise StaleDraftError(STALE_STEP)
+    changes = {
+        "draft_data": {**application.draft_data, step: raw},
+        "current_step": step,
+        "title": application.title if title is None else title,
+        "updated_at": now,
+    }
+    written = Application.objects.filter(
+        pk=application.pk,
+        organization_id=membership.organization_id,
+        version=version,
+        status__in=Application.EDITABLE_STATUSES,
+    ).update(**changes, version=F("version") + 1)
+    if not written:
+        status = Application.objects.filter(pk=application.pk).values_list("status", flat=True)
+        if status.first() not in Application.EDITABLE_STATUSES:
+            raise ReviewError(NOT_EDITABLE)
+        raise StaleDraftError(STALE_STEP)
+    for field, value in changes.items():
+        setattr(application, field, value)
+    application.version = version + 1
     return application
 
 

@@ -68,7 +68,7 @@ def application_step(request, pk: int, step: str):
             application = services.application_save_step(
                 actor=request.user,
                 membership=membership,
-                application_id=application.pk,
+                application=application,
                 step=step,
                 raw=stored_input(request.POST, current),
                 now=timezone.now(),
@@ -78,6 +78,9 @@ def application_step(request, pk: int, step: str):
         except services.StaleDraftError as error:
             messages.error(request, str(error))
             version = selectors.application_version(application.pk)
+        except services.ReviewError as error:  # a colleague submitted it a moment ago
+            messages.info(request, str(error))
+            return redirect(application)
         else:
             if form.is_valid():
                 return redirect(_next_url(application, step, request.POST.get("nav")))

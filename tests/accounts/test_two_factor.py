@@ -95,3 +95,25 @@ def test_it_lets_others_turn_it_off_but_not_policy_staff(client, reviewer, polic
 
     assert not TOTPDevice.objects.filter(user=reviewer).exists()
     assert AuditEvent.objects.filter(verb="user.two_factor_disabled", actor=reviewer).count() == 1
+
+
+def test_a_reviewer_without_a_confirmed_authenticator_works_the_queue_on_the_password(
+    client, reviewer
+):
+    TOTPDevice.objects.create(user=reviewer, name="Half set up", confirmed=False)
+    sign_in(client, reviewer)
+
+    assert client.get(reverse("reviews:queue")).status_code == 200
+
+
+def test_a_session_is_asked_for_the_code_once_the_person_confirms_a_device_elsewhere(
+    client, applicant
+):
+    sign_in(client, applicant)
+    assert client.get(reverse("reviews:application_list")).status_code == 200
+
+    TOTPDevice.objects.create(user=applicant, name="Phone", confirmed=True)  # another browser
+
+    assert client.get(reverse("reviews:application_list")).url.startswith(
+        reverse("accounts:two_factor_verify")
+    )

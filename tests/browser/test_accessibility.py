@@ -121,7 +121,7 @@ def world(
     draft = services.application_save_step(
         actor=applicant,
         membership=membership,
-        application_id=draft.pk,
+        application=draft,
         step="declarations",
         raw=ATTESTED,
         version=draft.version,
@@ -132,7 +132,7 @@ def world(
     services.application_save_step(
         actor=applicant,
         membership=membership,
-        application_id=broken.pk,
+        application=broken,
         step="use_case",
         raw={"title": [""], "use_case": [""], "description": [""]},
         version=broken.version,

@@ -92,7 +92,7 @@ def flows(seed_policy, catalogues, settings, tmp_path, applicant, reviewer, subm
     services.application_save_step(
         actor=applicant,
         membership=membership,
-        application_id=draft.pk,
+        application=draft,
         step="declarations",
         raw=ATTESTED,
         version=draft.version,

@@ -2,8 +2,10 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
+from reviews import services
 from reviews.models import Application, Assessment
 
 from ..conftest import make_facts
@@ -221,3 +223,42 @@ def test_it_answers_404_for_another_tenants_draft_and_step(client, outsider, dra
 
 def test_it_answers_404_for_an_unknown_step(owner, draft):
     assert owner.get(step_url(draft, "nonsense")).status_code == 404
+
+
+def _save(application, title: str, version: int):
+    membership = application.organization.memberships.get(user=application.created_by)
+    return services.application_save_step(
+        actor=application.created_by,
+        membership=membership,
+        application=application,
+        step="use_case",
+        raw={"title": [title]},
+        version=version,
+        now=timezone.now(),
+    )
+
+
+def test_a_save_racing_a_colleagues_save_keeps_theirs(draft):
+    """This save's page read the draft, then a colleague's save reached the database first."""
+    read = Application.objects.get(pk=draft.pk)
+    _save(Application.objects.get(pk=draft.pk), "Theirs", read.version)
+
+    with pytest.raises(services.StaleDraftError):
+        _save(read, "Mine", read.version)
+
+    draft.refresh_from_db()
+    assert draft.draft_data["use_case"] == {"title": ["Theirs"]}
+    assert draft.version == read.version + 1
+
+
+def test_a_save_racing_a_colleagues_submission_leaves_the_submission_alone(draft):
+    read = Application.objects.get(pk=draft.pk)
+    Application.objects.filter(pk=draft.pk).update(
+        status=Application.Status.SUBMITTED, facts={}, submitted_at=timezone.now()
+    )
+
+    with pytest.raises(services.ReviewError, match="can no longer be edited"):
+        _save(read, "Mine", read.version)
+
+    draft.refresh_from_db()
+    assert "use_case" not in draft.draft_data

@@ -432,10 +432,15 @@ NOTES = [
     "assessments; the decision and the approval votes), the policy version's golden cases "
     "and the audit events' stored content are no longer loaded, and the audit trail's "
     "times are formatted once in the view instead of by the date filter (30 µs each). It "
-    "runs 15 queries now, all by index.",
+    "runs 14 queries now, all by index.",
     "- The ceiling goes through the same middleware (sessions, authentication, two "
     "factor, audit context, security headers) as the pages; its time is mostly that "
-    "stack. The run serves pages as production does: DEBUG off, the cached template "
+    "stack, so a cut there shows as a worse ratio: when the second-factor check of every "
+    "page became one fixed query instead of two ORM queries (for the intake benchmark), "
+    "the ceiling went from 6.3 to 5.0 ms and the queue from 16.7 to 14.4 ms, which moved "
+    "queue / ceiling from 2.66 to about 2.9 and the application page from 3.16 to about "
+    "3.9 (three runs, 2026-11-24). The run serves pages as production does: DEBUG off, "
+    "the cached template "
     "loader (checked at start), and WhiteNoise not looking static files up again on "
     "every request (`config.settings.local` turns that on for `make run`).",
     "- The machine is shared with other people's test runs (see the load average); the "

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from accounts.models import Organization, Role, StaffGroup, User
 from accounts.services import membership_add, organization_create, user_signup
-from reviews.services import application_submit
+from reviews.models import PolicyVersion
+from reviews.services import application_submit, policy_version_create_draft
 
 from .services import unavailable
 
@@ -206,3 +207,18 @@ def _fresh_rate_limits():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def published(db) -> PolicyVersion:
+    """The seed policy's published version."""
+    return PolicyVersion.objects.get(status=PolicyVersion.Status.PUBLISHED)
+
+
+@pytest.fixture
+def draft(published, policy_staff) -> PolicyVersion:
+    """A draft copy of the published version (tests/reviews/test_intake.py's `draft` is an
+    application draft)."""
+    return policy_version_create_draft(
+        actor=policy_staff, source_version_id=published.pk, version="2024.06", now=timezone.now()
+    )

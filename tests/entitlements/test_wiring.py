@@ -18,7 +18,7 @@ from reviews.services import (
     process_approval_expiry,
 )
 
-from ..reviews.test_policy_lifecycle import _forbid_selfies, draft, published  # noqa: F401
+from ..reviews.test_policy_lifecycle import _forbid_selfies
 from .conftest import SUB_A, SUB_A2
 
 CHECK = "api:entitlement_check"
@@ -118,7 +118,7 @@ def test_an_organization_sent_back_for_re_review_flags_its_entitlements(
 
 
 def test_a_policy_that_now_prohibits_the_use_flags_its_entitlements(
-    draft,  # noqa: F811
+    draft,
     policy_staff, applicant, reviewer, submit, key_a, api, django_capture_on_commit_callbacks,
 ):  # fmt: skip
     application = _filed(submit, applicant)

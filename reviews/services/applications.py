@@ -116,10 +116,27 @@ def _store_assessment(application, version, policy, digest: str, now: datetime) 
         )
 
 
+# What an assessment changes on the application (the facts and the draft stay as they are).
+ASSESSED_FIELDS = [
+    "latest_outcome",
+    "latest_score",
+    "latest_rules",
+    "capability_codes",
+    "status",
+    "sla_due_at",
+    "sla_paused_at",
+    "version",
+]
+
+
 @transaction.atomic
 def application_assess(*, application_id: int, now: datetime) -> Assessment | None:
     """Assess the application under the published policy; reuse an identical earlier result."""
-    application = Application.objects.select_for_update().get(pk=application_id)
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("organization")  # the audit event names it
+        .get(pk=application_id)
+    )
     if application.status == Application.Status.WITHDRAWN:
         return None  # withdrawn before the worker got to it: nothing to assess
     version, policy = published_policy()
@@ -147,7 +164,7 @@ def application_assess(*, application_id: int, now: datetime) -> Assessment | No
         elif application.sla_due_at is None or previous_outcome != assessment.outcome:
             application.sla_due_at = sla_due(application.submitted_at or now, assessment.outcome)
     application.version += 1
-    application.save()
+    application.save(update_fields=ASSESSED_FIELDS)
     audit_record(
         actor=None,
         actor_role="system",

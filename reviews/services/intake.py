@@ -104,7 +104,6 @@ def application_create_draft(
     return application
 
 
-@transaction.atomic
 def application_save_step(
     *,
     actor,

@@ -43,8 +43,8 @@ def application_version(pk: int) -> int:
 def application_get_for_member(*, organization, pk: int) -> Application:
     """Return the organization's application, or 404 for one that is missing or not theirs."""
     try:
-        # With its organization, which every customer page of it reads; not its author (no
-        # page shows it, and joining users cost a draft step a tenth of a millisecond).
+        # With its organization, which every customer page of it reads; not its author: no
+        # page shows it, and a draft step (the busiest customer write) reads this each time.
         return Application.objects.select_related("organization").get(
             pk=pk, organization=organization
         )

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet, prefetch_related_objects
+from django.db.models.fields.json import KT
 from django.http import Http404
 from django.utils import timezone
 
@@ -300,11 +301,14 @@ def review_decision_and_votes(
 
 
 def review_events(application: Application) -> QuerySet[AuditEvent]:
-    """Return the application's audit events with only what the review page shows."""
+    """Return the application's audit events with only what the review page shows: of the
+    payload, the reviewer's internal note alone (a submission's payload holds all the facts,
+    decoded for nothing before)."""
     return (
         audit_events_for_object(application)
         .select_related(None)
-        .only("occurred_at", "actor_label", "verb", "payload")
+        .only("occurred_at", "actor_label", "verb")
+        .annotate(internal_note=KT("payload__internal_note"))
     )
 
 

@@ -24,6 +24,15 @@ class StaleDraftError(Exception):
 
 
 NOT_EDITABLE = "This application can no longer be edited."
+SUBMITTED_FIELDS = [
+    "status",
+    "facts",
+    "subscriptions",
+    "attestations",
+    "submitted_at",
+    "updated_at",
+    "version",
+]
 STALE_STEP = (
     "A colleague saved this application while you were editing it. Your input is shown "
     "below, not saved: check their changes, then save again."
@@ -180,7 +189,7 @@ def application_submit_draft(
     application.submitted_at = now
     application.updated_at = now
     application.version = F("version") + 1
-    application.save()
+    application.save(update_fields=SUBMITTED_FIELDS)  # not the draft: it stays as typed
     _audit(
         actor,
         membership.role,

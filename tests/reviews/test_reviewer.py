@@ -333,6 +333,8 @@ def test_it_does_not_let_a_senior_approve_their_own_escalation_alone(
 
     assert response.status_code == 409
     assert "You escalated this application" in response.text
+    page = client.get(reverse("reviews:review_detail", args=[approvable.pk]))
+    assert "application.escalated</strong>: <em>Second opinion please.</em>" in page.text
 
 
 def test_it_needs_two_different_reviewers_for_a_high_risk_approval(

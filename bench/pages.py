@@ -439,7 +439,9 @@ NOTES = [
     "page became one fixed query instead of two ORM queries (for the intake benchmark), "
     "the ceiling went from 6.3 to 5.0 ms and the queue from 16.7 to 14.4 ms, which moved "
     "queue / ceiling from 2.66 to about 2.9 and the application page from 3.16 to about "
-    "3.9 (three runs, 2026-11-24). The run serves pages as production does: DEBUG off, "
+    "3.9 (three runs, 2026-11-24); the audit trail then stopped decoding whole payloads "
+    "(a submission's holds all the facts) for the one internal note it shows, which took "
+    "the application page back to 3.7-3.8. The run serves pages as production does: DEBUG off, "
     "the cached template "
     "loader (checked at start), and WhiteNoise not looking static files up again on "
     "every request (`config.settings.local` turns that on for `make run`).",

@@ -81,13 +81,16 @@ def owner_count(organization: Organization) -> int:
     return organization.memberships.filter(role="owner").count()
 
 
-def _group_names(user) -> set[str]:
+def _group_names(user, names=None) -> set[str]:
+    """Return the user's staff groups, cached on the user for the request; `names`, when
+    given, are all the user's group names, already read (by `second_factor_standing`)."""
     if not user.is_authenticated or not user.is_active:
         return set()
     cached = getattr(user, "_gatehouse_groups", None)
     if cached is None:
-        cached = set(user.groups.filter(name__in=StaffGroup.ALL).values_list("name", flat=True))
-        user._gatehouse_groups = cached
+        if names is None:
+            names = user.groups.filter(name__in=StaffGroup.ALL).values_list("name", flat=True)
+        cached = user._gatehouse_groups = {name for name in names if name in StaffGroup.ALL}
     return cached
 
 
@@ -117,11 +120,7 @@ def second_factor_standing(user) -> tuple[bool, bool]:
     with connection.cursor() as cursor:
         cursor.execute(_standing_sql(), [user.pk, user.pk])
         names = [name for (name,) in cursor.fetchall()]
-    if getattr(user, "_gatehouse_groups", None) is None:
-        user._gatehouse_groups = (
-            {n for n in names if n in StaffGroup.ALL} if user.is_active else set()
-        )
-    return None in names, StaffGroup.POLICY_STAFF in user._gatehouse_groups
+    return None in names, StaffGroup.POLICY_STAFF in _group_names(user, names)
 
 
 def user_is_reviewer(user) -> bool:

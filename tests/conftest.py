@@ -222,3 +222,10 @@ def draft(published, policy_staff) -> PolicyVersion:
     return policy_version_create_draft(
         actor=policy_staff, source_version_id=published.pk, version="2024.06", now=timezone.now()
     )
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    """The test client, signed in as the reviewer."""
+    client.force_login(reviewer)
+    return client

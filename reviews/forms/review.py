@@ -97,12 +97,11 @@ class DenyForm(ReviewActionForm):
         super().__init__(*args, **kwargs)
         field = self.fields["reason_codes"]
         field.clean = _bounded_ids(field.clean)
-        if not self.fields["reason_codes"].queryset.exists():
+        # Read once: the review page's rendered-form cache reads the same codes again.
+        if not field.queryset:
             # Nothing to choose: say so rather than demand the impossible.
-            self.fields["reason_codes"].required = False
-            self.fields[
-                "reason_codes"
-            ].help_text = (
+            field.required = False
+            field.help_text = (
                 "Policy staff have defined no reason codes yet (Django admin, Reason codes)."
             )
 

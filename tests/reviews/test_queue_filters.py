@@ -13,12 +13,6 @@ from ..conftest import signup
 
 
 @pytest.fixture
-def reviewer_client(client, reviewer):
-    client.force_login(reviewer)
-    return client
-
-
-@pytest.fixture
 def acme_application(applicant, submit):
     """Filed by Acme Identity (GB)."""
     return submit(applicant, "Selfie check")

@@ -50,12 +50,6 @@ def high_risk(applicant, submit):
     )
 
 
-@pytest.fixture
-def reviewer_client(client, reviewer):
-    client.force_login(reviewer)
-    return client
-
-
 # The queue
 
 

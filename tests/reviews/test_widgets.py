@@ -143,12 +143,6 @@ def in_review(applicant, submit):
     return submit(applicant, "Selfie check")
 
 
-@pytest.fixture
-def reviewer_client(client, reviewer):
-    client.force_login(reviewer)
-    return client
-
-
 @pytest.mark.parametrize("kind", ["approve", "deny", "escalate", "request_info"])
 def test_an_action_form_renders_as_crispy_renders_it_every_time(in_review, kind):
     for _ in range(3):  # the first renders the stand-in, the others reuse it

@@ -53,11 +53,19 @@ def _transient(task, exc: BaseException) -> bool:
 
 
 class OnceTask(Task):
-    """A task whose body runs at most once per task id once it has succeeded."""
+    """A task whose body runs at most once per task id once it has succeeded.
+
+    A task whose body is idempotent by itself (it checks, under a row lock, whether its work
+    is done) sets `once=False` in its decorator and skips the lock and the receipt: four
+    queries and a commit fewer per run."""
+
+    once = True
 
     def before_start(self, task_id, args, kwargs):
         from .services import task_receipt_exists
 
+        if not self.once:
+            return
         try:
             _lock(task_id)
             done = task_receipt_exists(task_id)
@@ -80,6 +88,8 @@ class OnceTask(Task):
     def on_success(self, retval, task_id, args, kwargs):
         from .services import task_receipt_record
 
+        if not self.once:
+            return
         try:
             task_receipt_record(task_id=task_id, task_name=self.name, now=timezone.now())
         except Exception:

@@ -4,6 +4,7 @@ import logging
 import traceback
 
 from celery import signals
+from django.db import close_old_connections
 from django.utils import timezone
 
 logger = logging.getLogger("gatehouse.tasks")
@@ -55,8 +56,21 @@ def _on_worker_shutdown(**_):
     heartbeat.stop()
 
 
+def _on_task_boundary(task=None, **_):
+    """Before and after a task run by a worker, treat the database connection as Django treats
+    it between requests: keep it (CONN_MAX_AGE) unless it broke or aged, and check it before
+    its next use (CONN_HEALTH_CHECKS). Celery's own fixup would close it every time
+    (CELERY_DB_REUSE_MAX makes it do so only every so many tasks), and a new PostgreSQL
+    connection per task cost a worker more than the assessment it runs."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return  # in-process (tests, `make run`): the caller's connection, maybe in a transaction
+    close_old_connections()
+
+
 def connect() -> None:
     signals.task_failure.connect(_on_task_failure, weak=False, dispatch_uid="gh_failed_task")
     signals.task_postrun.connect(_on_task_postrun, weak=False, dispatch_uid="gh_release_lock")
+    signals.task_prerun.connect(_on_task_boundary, weak=False, dispatch_uid="gh_db_prerun")
+    signals.task_postrun.connect(_on_task_boundary, weak=False, dispatch_uid="gh_db_postrun")
     signals.worker_ready.connect(_on_worker_ready, weak=False, dispatch_uid="gh_heartbeat")
     signals.worker_shutdown.connect(_on_worker_shutdown, weak=False, dispatch_uid="gh_heartbeat")

@@ -9,7 +9,10 @@ from config.tasks import RETRY_MAIL, RETRY_TRANSIENT
 from . import services
 
 
-@shared_task(bind=True, **RETRY_TRANSIENT)
+# once=False: the service is idempotent on its own (it locks the application, and a copy that
+# comes again finds it assessed and moved on from "submitted"), so a submission's assessment
+# takes no delivery lock and writes no receipt.
+@shared_task(bind=True, once=False, **RETRY_TRANSIENT)
 def assess_application(self, application_id: int) -> None:
     """Assess the application against the published policy (idempotent)."""
     services.application_assess(application_id=application_id, now=timezone.now())

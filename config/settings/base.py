@@ -256,6 +256,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # that every worker takes a share; a few more parts than workers evens out their speeds.
 REASSESSMENT_PARTS = env_int("REASSESSMENT_PARTS", 4)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "gatehouse")
+# Workers keep their database connection between tasks as web processes do between requests
+# (operations/signals.py); Celery's fixup still closes it once every this many tasks.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "sweep-unassessed": {

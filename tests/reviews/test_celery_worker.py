@@ -40,6 +40,7 @@ def worker_queue(postgresql, seed_policy):
         "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": REDIS_URL,
         "CELERY_QUEUE": queue,
+        "DATABASE_CONN_MAX_AGE": "60",  # as in production
     }
     worker = subprocess.Popen(
         [
@@ -115,3 +116,60 @@ def test_it_assesses_a_submitted_application_in_a_real_worker(
     event = AuditEvent.objects.get(verb="application.assessed", object_id=str(application.pk))
     assert event.actor is None and event.actor_label == "system"
     assert event.payload["outcome"] == "prohibited"
+
+
+def _submit_and_wait(worker, applicant, organization, title: str) -> None:
+    application = application_submit(
+        actor=applicant,
+        organization=organization,
+        role="owner",
+        title=title,
+        facts=make_facts(organization),
+    )
+    _wait_for(
+        lambda: Application.objects.get(pk=application.pk).status == Application.Status.IN_REVIEW,
+        seconds=60,
+        worker=worker,
+    )
+
+
+def _other_backends() -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+@pytest.mark.celery_worker
+def test_a_worker_keeps_its_database_connection_from_one_task_to_the_next(
+    worker_queue, applicant, organization
+):
+    """Like a web process between requests, a worker keeps its connection (CONN_MAX_AGE)
+    instead of opening one per task, which cost it more than the assessment itself."""
+    seen = []
+    for title in ("First", "Second", "Third"):
+        _submit_and_wait(worker_queue, applicant, organization, title)
+        seen.append(_other_backends())
+
+    assert set.intersection(*seen), f"a new connection for every task: {seen}"
+
+
+@pytest.mark.celery_worker
+def test_a_worker_whose_kept_connection_was_cut_connects_again_for_the_next_task(
+    worker_queue, applicant, organization
+):
+    """A kept connection that the database dropped (a restart, a failover, an idle timeout)
+    is checked before the next task and replaced, not reused broken (which fails the task
+    once and leaves it to a retry)."""
+    for title in ("Before the cut", "After the cut"):
+        _submit_and_wait(worker_queue, applicant, organization, title)
+        with connection.cursor() as cursor:
+            for pid in _other_backends():
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    worker_queue.terminate()
+    output = worker_queue.communicate(timeout=20)[0]
+    assert output.count("succeeded in") == 2
+    assert "retry:" not in output  # the task ran at its first try, on a new connection

@@ -43,6 +43,8 @@ def published_policy() -> tuple[PolicyVersion, CompiledPolicy]:
     """Return the published policy version and its compiled form, compiling at most once."""
     version = (
         PolicyVersion.objects.select_related("policy")
+        # Every assessment asks: not the golden cases and notes, long texts nobody reads here.
+        .defer("golden_cases", "notes")
         .filter(status=PolicyVersion.Status.PUBLISHED)
         .order_by("-published_at")
         .first()

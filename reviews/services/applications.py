@@ -9,8 +9,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import Organization
 from accounts.selectors import has_conflict_of_interest
 from audit.services import audit_record
+from config.rows import Columns, fetch, for_update, insert
 from config.tasks import enqueue_after_commit
 from entitlements import services as entitlement_services
 from reviews.decision import evaluate, parse_facts
@@ -95,19 +97,43 @@ def application_submit(*, actor, organization, role: str, title: str, facts: dic
     return application
 
 
+_APPLICATION = Columns(Application, "a")
+_ORGANIZATION = Columns(Organization, "o")
+# Every submission's assessment starts here: fixed SQL (config/rows.py), with the
+# organization, which the audit event names.
+_ASSESS_LOCK_SQL = (
+    f"SELECT {_APPLICATION.sql}, {_ORGANIZATION.sql} FROM {_APPLICATION.table} "  # noqa: S608
+    f"JOIN {_ORGANIZATION.table} ON o.id = a.organization_id WHERE a.id = %s"
+)
+
+
+def _lock_for_assessment(application_id: int) -> Application:
+    rows = fetch(_ASSESS_LOCK_SQL + for_update(of="a"), [application_id])
+    if not rows:
+        raise Application.DoesNotExist("Application matching query does not exist.")
+    split = len(_APPLICATION)
+    application = _APPLICATION.load(rows[0][:split])
+    Application.organization.field.set_cached_value(
+        application, _ORGANIZATION.load(rows[0][split:])
+    )
+    return application
+
+
 def _store_assessment(application, version, policy, digest: str, now: datetime) -> Assessment:
     result = evaluate(policy, parse_facts(application.facts), now=now)
     try:
         with transaction.atomic():
-            return Assessment.objects.create(
-                application=application,
-                policy_version=version,
-                facts_hash=digest,
-                facts=application.facts,
-                outcome=result.outcome.value,
-                score=result.score,
-                result=result.to_dict(),
-                assessed_at=now,
+            return insert(
+                Assessment(
+                    application=application,
+                    policy_version=version,
+                    facts_hash=digest,
+                    facts=application.facts,
+                    outcome=result.outcome.value,
+                    score=result.score,
+                    result=result.to_dict(),
+                    assessed_at=now,
+                )
             )
     except IntegrityError:
         # A re-assessment run assessed the same facts under this version meanwhile.
@@ -132,11 +158,7 @@ ASSESSED_FIELDS = [
 @transaction.atomic
 def application_assess(*, application_id: int, now: datetime) -> Assessment | None:
     """Assess the application under the published policy; reuse an identical earlier result."""
-    application = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("organization")  # the audit event names it
-        .get(pk=application_id)
-    )
+    application = _lock_for_assessment(application_id)
     if application.status == Application.Status.WITHDRAWN:
         return None  # withdrawn before the worker got to it: nothing to assess
     version, policy = published_policy()

@@ -4,11 +4,12 @@ import weakref
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from accounts.selectors import has_conflict_of_interest
 from audit.services import audit_record
+from config.rows import Columns, fetch, for_update, insert
 from config.tasks import enqueue_after_commit
 from entitlements import services as entitlement_services
 from reviews.decision import parse_facts
@@ -62,13 +63,23 @@ def _audit(actor, role, verb, application, **payload):
     )
 
 
+_APPLICATION = Columns(Application, "a")
+_LOCK_SQL = (
+    f"SELECT {_APPLICATION.sql} FROM {_APPLICATION.table} "  # noqa: S608
+    "WHERE a.id = %s AND a.organization_id = %s"
+)
+
+
 def _lock(application_id: int, organization) -> Application:
+    """Lock the organization's application for a customer's write (fixed SQL: a submission,
+    the write that follows every draft, reads it so)."""
+    rows = fetch(_LOCK_SQL + for_update(), [application_id, organization.pk])
+    if not rows:
+        raise Application.DoesNotExist("Application matching query does not exist.")
+    application = _APPLICATION.load(rows[0])
     # The organization comes along: the pages that follow a write read it (their steps).
-    return (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("organization")
-        .get(pk=application_id, organization=organization)
-    )
+    Application.organization.field.set_cached_value(application, organization)
+    return application
 
 
 def _transition(application: Application, action: str) -> str:
@@ -92,15 +103,17 @@ def application_create_draft(
     """Start a draft for the organization, empty or pre-filled from an earlier application."""
     organization = membership.organization
     _refuse_conflicted_staff(actor, membership)
-    application = Application.objects.create(
-        organization=organization,
-        created_by=actor,
-        title=title,
-        draft_data=draft_data or {},
-        copied_from=copied_from,
-        renews=renews,
-        created_at=now,
-        updated_at=now,
+    application = insert(
+        Application(
+            organization=organization,
+            created_by=actor,
+            title=title,
+            draft_data=draft_data or {},
+            copied_from=copied_from,
+            renews=renews,
+            created_at=now,
+            updated_at=now,
+        )
     )
     _audit(
         actor,
@@ -111,6 +124,21 @@ def application_create_draft(
         renews=renews.pk if renews else None,
     )
     return application
+
+
+# A draft step's write, the busiest customer write: fixed SQL rather than the ORM's update,
+# which spent more CPU building the statement than the database spent running it.
+_EDITABLE_IN = ", ".join(["%s"] * len(Application.EDITABLE_STATUSES))
+_SAVE_STEP_SQL = (
+    f"UPDATE {Application._meta.db_table} SET draft_data = %s, current_step = %s, "  # noqa: S608
+    "title = %s, updated_at = %s, version = version + 1 "
+    f"WHERE id = %s AND organization_id = %s AND version = %s AND status IN ({_EDITABLE_IN})"
+)
+
+
+def _prepared(field: str, value):
+    """The value as the ORM would send it for the application's field (JSON, time zones)."""
+    return Application._meta.get_field(field).get_db_prep_save(value, connection)
 
 
 def application_save_step(
@@ -142,12 +170,18 @@ def application_save_step(
         "title": application.title if title is None else title,
         "updated_at": now,
     }
-    written = Application.objects.filter(
-        pk=application.pk,
-        organization_id=membership.organization_id,
-        version=version,
-        status__in=Application.EDITABLE_STATUSES,
-    ).update(**changes, version=F("version") + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SAVE_STEP_SQL,
+            [
+                *(_prepared(field, value) for field, value in changes.items()),
+                application.pk,
+                membership.organization_id,
+                version,
+                *Application.EDITABLE_STATUSES,
+            ],
+        )
+        written = cursor.rowcount
     if not written:
         status = Application.objects.filter(pk=application.pk).values_list("status", flat=True)
         if status.first() not in Application.EDITABLE_STATUSES:

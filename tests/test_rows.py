@@ -1,0 +1,131 @@
+"""The fixed-SQL reads and inserts of the hot paths (config/rows.py) give back exactly what the
+ORM gives, on SQLite and on PostgreSQL alike."""
+
+from datetime import timedelta
+
+import pytest
+from django.db.models import Value
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Membership, Organization
+from accounts.selectors import memberships_for_user
+from audit.models import AuditEvent
+from audit.services import audit_record
+from audit.verify import verify_trail
+from config.rows import insert
+from reviews.models import Application
+from reviews.selectors import application_get_for_member
+
+
+def _values(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.fields}
+
+
+@pytest.fixture
+def submitted(applicant, submit):
+    application = submit(applicant, "Façade check ✓")  # assessed: every column filled
+    Application.objects.filter(pk=application.pk).update(
+        subscriptions=["sub-1", "sub-2"], attestations=["no_police"], draft_data={"a": [1.5]}
+    )
+    return application
+
+
+def test_an_application_read_by_fixed_sql_equals_the_orm_s(submitted, organization):
+    fixed = application_get_for_member(organization=organization, pk=submitted.pk)
+    orm = Application.objects.get(pk=submitted.pk)
+
+    assert _values(fixed) == _values(orm)
+    assert isinstance(fixed.facts, dict) and fixed.subscriptions == ["sub-1", "sub-2"]
+    assert fixed.submitted_at.tzinfo is not None and fixed.latest_score == orm.latest_score
+    assert not fixed._state.adding and fixed._state.db == "default"
+
+
+def test_the_read_comes_with_the_organization_without_another_query(
+    submitted, organization, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        application = application_get_for_member(organization=organization, pk=submitted.pk)
+        assert application.organization.name == organization.name
+
+
+def test_another_organization_s_application_is_not_found(submitted, outsider):
+    elsewhere = Organization.objects.create(
+        name="Elsewhere", country="GB", org_type="software_vendor"
+    )
+    with pytest.raises(Http404):
+        application_get_for_member(organization=elsewhere, pk=submitted.pk)
+
+
+def test_memberships_come_by_organization_name_with_their_organizations(
+    applicant, organization, django_assert_num_queries
+):
+    for name in ("Zeta Labs", "Aardvark Works"):
+        Membership.objects.create(
+            user=applicant,
+            organization=Organization.objects.create(
+                name=name, country="FR", org_type="software_vendor"
+            ),
+            role="member",
+        )
+    expected = list(applicant.memberships.order_by("organization__name"))
+
+    with django_assert_num_queries(1):
+        found = memberships_for_user(applicant)
+        names = [membership.organization.name for membership in found]
+        assert [membership.user for membership in found] == [applicant] * 3
+        assert memberships_for_user(applicant) is found  # read once per request
+
+    assert names == sorted(names) and names[0] == "Aardvark Works"
+    assert [_values(m) for m in found] == [_values(m) for m in expected]
+    assert [_values(m.organization) for m in found] == [_values(m.organization) for m in expected]
+
+
+def test_an_insert_writes_the_row_save_would_write(applicant, organization):
+    now = timezone.now()
+    fixed = insert(
+        Application(
+            organization=organization, created_by=applicant, title="Ünïcode", created_at=now
+        )
+    )
+    saved = Application(
+        organization=organization, created_by=applicant, title="Ünïcode", created_at=now
+    )
+    saved.save()
+
+    assert fixed.pk is not None and not fixed._state.adding
+    stored = _values(Application.objects.get(pk=fixed.pk))
+    expected = _values(Application.objects.get(pk=saved.pk))
+    assert {k: v for k, v in stored.items() if k not in ("id", "updated_at")} == {
+        k: v for k, v in expected.items() if k not in ("id", "updated_at")
+    }
+    assert stored["status"] == "draft" and stored["version"] == 1 and stored["draft_data"] == {}
+
+
+def test_an_insert_of_a_value_the_database_computes_falls_back_to_save(applicant, organization):
+    application = insert(
+        Application(organization=organization, created_by=applicant, version=Value(7))
+    )
+
+    assert Application.objects.get(pk=application.pk).version == 7
+
+
+def test_events_inserted_by_fixed_sql_keep_the_chain_verifiable(
+    transactional_db, applicant, organization
+):
+    for number in range(3):
+        audit_record(
+            actor=applicant,
+            verb="test.event",
+            object_type="test",
+            object_id=number,
+            organization=organization,
+            payload={"n": number, "text": "naïve ✓", "when": str(timezone.now() + timedelta(1))},
+        )
+
+    events = list(AuditEvent.objects.filter(verb="test.event"))
+    assert [event.object_id for event in events] == ["0", "1", "2"]
+    assert events[1].prev_hash == events[0].hash and events[2].prev_hash == events[1].hash
+    report = verify_trail(deep=True)  # every column checked against the hashed content
+    assert report.ok, report.message
+    assert report.events == AuditEvent.objects.count() >= 3

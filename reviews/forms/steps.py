@@ -17,6 +17,8 @@ from reviews import choices
 from reviews.decision import vocabulary
 from reviews.models import Capability
 
+from . import fields
+
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 YES_NO = [("yes", "Yes"), ("no", "No")]
 # Capabilities that look at images: only they raise the camera and setting questions.
@@ -85,7 +87,7 @@ class StepForm(forms.Form):
 
 class UseCaseStep(StepForm):
     title = forms.CharField(max_length=200, help_text="A short name for this use case.")
-    use_case = forms.ChoiceField(
+    use_case = fields.ChoiceField(
         choices=[("", "Choose the purpose…"), *choices.USE_CASES],
         help_text="Face recognition is offered only for the first nine, the approved use "
         "cases; the others are assessed case by case.",
@@ -101,7 +103,7 @@ class UseCaseStep(StepForm):
 class PartyForm(forms.Form):
     name = forms.CharField(max_length=200, required=False)
     country = forms.CharField(max_length=2, required=False, help_text="e.g. US, GB")
-    type = forms.ChoiceField(required=False, choices=[("", "—"), *OrganizationType.choices])
+    type = fields.ChoiceField(required=False, choices=[("", "—"), *OrganizationType.choices])
 
     def clean_country(self) -> str:
         code = self.cleaned_data["country"].strip().upper()
@@ -147,7 +149,7 @@ PartiesStep = forms.formset_factory(
 
 
 class CapabilitiesStep(StepForm):
-    capabilities = forms.MultipleChoiceField(
+    capabilities = fields.MultipleChoiceField(
         widget=forms.CheckboxSelectMultiple,
         help_text="Tick everything the system does, even occasionally. Undeclared capabilities "
         "found in the description are flagged to reviewers.",
@@ -159,19 +161,19 @@ class CapabilitiesStep(StepForm):
 
 
 class DeploymentStep(StepForm):
-    real_time = forms.TypedChoiceField(
+    real_time = fields.TypedChoiceField(
         choices=YES_NO,
         coerce=_yes_no,
         widget=forms.RadioSelect,
         label="Does the system process live or near-real-time video?",
         help_text="No means it analyses recorded or uploaded media after the fact.",
     )
-    camera = forms.ChoiceField(
+    camera = fields.ChoiceField(
         choices=choices.CAMERAS,
         label="Source of images",
         help_text="Body-worn, dash-mounted, handheld cameras and drones count as mobile cameras.",
     )
-    environment = forms.ChoiceField(
+    environment = fields.ChoiceField(
         choices=choices.ENVIRONMENTS, label="Setting where images are captured"
     )
     countries = forms.CharField(
@@ -195,29 +197,29 @@ class DeploymentStep(StepForm):
 
 
 class PeopleStep(StepForm):
-    gallery = forms.ChoiceField(
+    gallery = fields.ChoiceField(
         choices=choices.GALLERIES,
         label="What are faces matched against?",
         help_text="Asked because you chose face verification, identification or celebrity "
         "recognition.",
     )
-    data_subjects = forms.MultipleChoiceField(
+    data_subjects = fields.MultipleChoiceField(
         choices=choices.DATA_SUBJECTS,
         widget=forms.CheckboxSelectMultiple,
         label="Whose faces or data are processed?",
     )
-    consent = forms.ChoiceField(
+    consent = fields.ChoiceField(
         choices=choices.CONSENT,
         label="How do these people agree to it?",
         help_text="Opt-in with an alternative means people can choose a non-biometric route.",
     )
-    human_review = forms.TypedChoiceField(
+    human_review = fields.TypedChoiceField(
         choices=YES_NO,
         coerce=_yes_no,
         widget=forms.RadioSelect,
         label="Does a trained person review every consequential output before it affects someone?",
     )
-    consequential_decisions = forms.MultipleChoiceField(
+    consequential_decisions = fields.MultipleChoiceField(
         choices=choices.CONSEQUENTIAL_DECISIONS,
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -232,7 +234,7 @@ class PeopleStep(StepForm):
 
 
 class DeclarationsStep(StepForm):
-    subscriptions = forms.MultipleChoiceField(
+    subscriptions = fields.MultipleChoiceField(
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label="Enable on these subscriptions",

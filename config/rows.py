@@ -20,10 +20,11 @@ from django.db.models import Model
 class Columns:
     """A model's concrete columns under a table alias, and how to load them into instances."""
 
-    def __init__(self, model: type[Model], alias: str):
+    def __init__(self, model: type[Model], alias: str, *, exclude: tuple[str, ...] = ()):
         self.model = model
         self.alias = alias
-        self.fields = model._meta.concrete_fields
+        # Excluded fields come back deferred, as with the ORM's `defer()`.
+        self.fields = [field for field in model._meta.concrete_fields if field.name not in exclude]
         self.names = [field.attname for field in self.fields]
         quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
         self.sql = ", ".join(f"{alias}.{quote(field.column)}" for field in self.fields)

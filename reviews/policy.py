@@ -2,9 +2,10 @@
 
 from functools import lru_cache
 
+from config.rows import Columns, fetch
 from reviews.decision import CompiledPolicy, compile_policy, parse_policy
 
-from .models import PolicyVersion
+from .models import Policy, PolicyVersion
 
 
 def policy_document(version: PolicyVersion) -> dict:
@@ -39,18 +40,25 @@ def _compiled(version_pk: int, content_hash: str) -> CompiledPolicy:
     return compile_policy(parse_policy(policy_document(version)))
 
 
+# Every assessment asks which version is published: fixed SQL (config/rows.py), without the
+# golden cases and notes, long texts nobody reads here (they load if asked for).
+_VERSION = Columns(PolicyVersion, "v", exclude=("golden_cases", "notes"))
+_POLICY = Columns(Policy, "p")
+_PUBLISHED_SQL = (
+    f"SELECT {_VERSION.sql}, {_POLICY.sql} FROM {_VERSION.table} "  # noqa: S608
+    f"JOIN {_POLICY.table} ON p.id = v.policy_id "
+    "WHERE v.status = %s ORDER BY v.published_at DESC LIMIT 1"
+)
+
+
 def published_policy() -> tuple[PolicyVersion, CompiledPolicy]:
     """Return the published policy version and its compiled form, compiling at most once."""
-    version = (
-        PolicyVersion.objects.select_related("policy")
-        # Every assessment asks: not the golden cases and notes, long texts nobody reads here.
-        .defer("golden_cases", "notes")
-        .filter(status=PolicyVersion.Status.PUBLISHED)
-        .order_by("-published_at")
-        .first()
-    )
-    if version is None:
+    rows = fetch(_PUBLISHED_SQL, [PolicyVersion.Status.PUBLISHED])
+    if not rows:
         raise PolicyVersion.DoesNotExist("No policy version is published.")
+    split = len(_VERSION)
+    version = _VERSION.load(rows[0][:split])
+    PolicyVersion.policy.field.set_cached_value(version, _POLICY.load(rows[0][split:]))
     return version, _compiled(version.pk, version.content_hash)
 
 

@@ -14,7 +14,8 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from audit.verify import verify_trail
 from config.rows import insert
-from reviews.models import Application
+from reviews.models import Application, PolicyVersion
+from reviews.policy import published_policy
 from reviews.selectors import application_get_for_member
 
 
@@ -129,3 +130,18 @@ def test_events_inserted_by_fixed_sql_keep_the_chain_verifiable(
     report = verify_trail(deep=True)  # every column checked against the hashed content
     assert report.ok, report.message
     assert report.events == AuditEvent.objects.count() >= 3
+
+
+def test_the_published_version_comes_with_its_policy_and_its_long_texts_deferred(published):
+    version, _policy = published_policy()
+    orm = PolicyVersion.objects.select_related("policy").get(status="published")
+
+    assert (version.pk, version.version, version.content_hash, version.published_at) == (
+        orm.pk,
+        orm.version,
+        orm.content_hash,
+        orm.published_at,
+    )
+    assert version.policy.key == orm.policy.key
+    assert version.get_deferred_fields() == {"golden_cases", "notes"}
+    assert version.golden_cases == orm.golden_cases  # read when asked for

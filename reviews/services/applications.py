@@ -107,6 +107,14 @@ _ASSESS_LOCK_SQL = (
 )
 
 
+_ASSESSMENT = Columns(Assessment, "s")
+# At most one row (the assessment_once constraint): the same facts under the same version.
+_SAME_ASSESSMENT_SQL = (
+    f"SELECT {_ASSESSMENT.sql} FROM {_ASSESSMENT.table} "  # noqa: S608
+    "WHERE s.application_id = %s AND s.policy_version_id = %s AND s.facts_hash = %s"
+)
+
+
 def _lock_for_assessment(application_id: int) -> Application:
     rows = fetch(_ASSESS_LOCK_SQL + for_update(of="a"), [application_id])
     if not rows:
@@ -163,9 +171,8 @@ def application_assess(*, application_id: int, now: datetime) -> Assessment | No
         return None  # withdrawn before the worker got to it: nothing to assess
     version, policy = published_policy()
     digest = facts_hash(application.facts)
-    assessment = Assessment.objects.filter(
-        application=application, policy_version=version, facts_hash=digest
-    ).first()
+    found = fetch(_SAME_ASSESSMENT_SQL, [application.pk, version.pk, digest])
+    assessment = _ASSESSMENT.load(found[0]) if found else None
     created = assessment is None
     if created:
         assessment = _store_assessment(application, version, policy, digest, now)

@@ -13,12 +13,43 @@ SESSION_ORG_KEY = "current_organization_id"
 
 _MEMBERSHIP = Columns(Membership, "m")
 _ORGANIZATION = Columns(Organization, "o")
-# Every portal request reads this: fixed SQL, not the ORM (config/rows.py says why).
-_MEMBERSHIPS_SQL = (
-    f"SELECT {_MEMBERSHIP.sql}, {_ORGANIZATION.sql} FROM {_MEMBERSHIP.table} "  # noqa: S608
-    f"JOIN {_ORGANIZATION.table} ON o.id = m.organization_id "
-    "WHERE m.user_id = %s ORDER BY o.name, m.id"
-)
+MEMBERSHIP_COLUMNS = len(_MEMBERSHIP) + len(_ORGANIZATION)
+
+
+def memberships_sql(*, also: str = "", join: str = "") -> str:
+    """The SELECT of a user's memberships with their organizations, by organization name, whose
+    rows `memberships_remember` reads: fixed SQL, not the ORM (config/rows.py says why), as
+    every portal request reads it. `also` adds columns after the first MEMBERSHIP_COLUMNS and
+    `join` their tables (its parameters come before the user's id)."""
+    return (
+        f"SELECT {_MEMBERSHIP.sql}, {_ORGANIZATION.sql}{also} "  # noqa: S608
+        f"FROM {_MEMBERSHIP.table} JOIN {_ORGANIZATION.table} ON o.id = m.organization_id "
+        f"{join} WHERE m.user_id = %s ORDER BY o.name, m.id"
+    )
+
+
+_MEMBERSHIPS_SQL = memberships_sql()
+
+
+def memberships_remember(user, rows) -> list[Membership]:
+    """Build the user's memberships from rows of `memberships_sql` and keep them on the user for
+    the rest of the request."""
+    memberships = []
+    split = len(_MEMBERSHIP)
+    for row in rows:
+        membership = _MEMBERSHIP.load(row[:split])
+        Membership.organization.field.set_cached_value(
+            membership, _ORGANIZATION.load(row[split:MEMBERSHIP_COLUMNS])
+        )
+        Membership.user.field.set_cached_value(membership, user)
+        memberships.append(membership)
+    user._gatehouse_memberships = memberships
+    return memberships
+
+
+def memberships_known(user) -> bool:
+    """Whether this request has read the user's memberships already."""
+    return getattr(user, "_gatehouse_memberships", None) is not None
 
 
 def memberships_for_user(user) -> list[Membership]:
@@ -26,19 +57,9 @@ def memberships_for_user(user) -> list[Membership]:
     on the user for the rest of the request)."""
     if not user.is_authenticated:
         return []
-    cached = getattr(user, "_gatehouse_memberships", None)
-    if cached is None:
-        cached = []
-        split = len(_MEMBERSHIP)
-        for row in fetch(_MEMBERSHIPS_SQL, [user.pk]):
-            membership = _MEMBERSHIP.load(row[:split])
-            Membership.organization.field.set_cached_value(
-                membership, _ORGANIZATION.load(row[split:])
-            )
-            Membership.user.field.set_cached_value(membership, user)
-            cached.append(membership)
-        user._gatehouse_memberships = cached
-    return cached
+    if memberships_known(user):
+        return user._gatehouse_memberships
+    return memberships_remember(user, fetch(_MEMBERSHIPS_SQL, [user.pk]))
 
 
 def membership_for_request(request) -> Membership | None:

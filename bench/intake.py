@@ -398,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
                 counts[name] = (sum(len(c.latencies) for c in clients) - before) / elapsed
                 if name == "intake":
                     filed += results
-            rounds.append(counts["intake"] / counts["ceiling"])
+            rounds.append((order, counts["intake"], counts["ceiling"]))
         accepted = [pk for per in filed for pk in per if pk is not None]
         check = wait_assessed(accepted)
     finally:
@@ -450,8 +450,13 @@ def summarize(intake, ceiling_, intake_seconds, ceiling_seconds, check, rounds) 
         f"| intake / ceiling (requests/s, all rounds) | {ratio:.2f} | >= {TARGET} | "
         f"{'met' if ratio >= TARGET and not intake_errors else 'not met'} |",
         "",
-        "- Round by round (intake / ceiling): "
-        + ", ".join(f"{value:.2f}" for value in rounds)
+        "- Round by round (requests/s, in the order run): "
+        + "; ".join(
+            " then ".join(f"{name} {rates[name]:,.0f}" for name in order)
+            + f" ({rates['intake'] / rates['ceiling']:.2f})"
+            for order, *pair in rounds
+            for rates in [dict(zip(("intake", "ceiling"), pair, strict=True))]
+        )
         + ".",
         f"- Accepted submissions: {check['accepted']:,}; stored with facts: "
         f"{check['stored']:,}; assessed: {check['assessed']:,}.",

@@ -16,6 +16,10 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 
+# What a bigint column can hold. An id from a URL outside it matches nothing (the ORM answers
+# so too, where the database would refuse the parameter): check before querying.
+ID_RANGE = range(-(2**63), 2**63)
+
 
 class Columns:
     """A model's concrete columns under a table alias, and how to load them into instances."""

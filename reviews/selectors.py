@@ -8,11 +8,19 @@ from django.db.models.fields.json import KT
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Organization
-from accounts.selectors import user_is_reviewer, user_organization_ids
+from accounts.models import Membership, Organization
+from accounts.selectors import (
+    MEMBERSHIP_COLUMNS,
+    membership_required,
+    memberships_known,
+    memberships_remember,
+    memberships_sql,
+    user_is_reviewer,
+    user_organization_ids,
+)
 from audit.models import AuditEvent
 from audit.selectors import audit_events_for_object
-from config.rows import Columns, fetch
+from config.rows import ID_RANGE, Columns, fetch
 from reviews.decision import evaluate, parse_facts
 
 from .models import Application, Assessment, Document, InformationRequest, ReviewAction
@@ -44,23 +52,45 @@ def application_version(pk: int) -> int:
 
 _APPLICATION = Columns(Application, "a")
 # Every customer page of an application, and every draft step (the busiest customer write),
-# reads this: fixed SQL, not the ORM (config/rows.py says why).
+# reads it: fixed SQL, not the ORM (config/rows.py says why). Usually together with the
+# user's memberships, the current organization's row carrying the application's columns;
+# alone when the request has read the memberships already.
+_MEMBER_APPLICATION_SQL = memberships_sql(
+    also=f", {_APPLICATION.sql}",
+    join=f"LEFT JOIN {_APPLICATION.table} ON a.organization_id = m.organization_id AND a.id = %s",
+)
 _APPLICATION_SQL = (
     f"SELECT {_APPLICATION.sql} FROM {_APPLICATION.table} "  # noqa: S608
     "WHERE a.id = %s AND a.organization_id = %s"
 )
 
 
-def application_get_for_member(*, organization, pk: int) -> Application:
-    """Return the organization's application, or 404 for one that is missing or not theirs.
+def application_get_for_member(request, pk: int, action=None) -> tuple[Membership, Application]:
+    """Return the current membership (see `membership_required`: 404 without one, 403 when its
+    role may not do `action`) and its organization's application, or 404 for one that is
+    missing or not theirs: the customer's one way to an application.
 
-    It comes with `organization` as its organization (every customer page of it reads it),
-    not with its author (no page shows it)."""
-    rows = fetch(_APPLICATION_SQL, [pk, organization.pk])
-    if not rows:
+    The application comes with the membership's organization as its organization (every
+    customer page of it reads it), not with its author (no page shows it)."""
+    user = request.user
+    if pk not in ID_RANGE or not user.is_authenticated or memberships_known(user):
+        membership = membership_required(request, action)
+        rows = fetch(_APPLICATION_SQL, [pk, membership.organization_id]) if pk in ID_RANGE else []
+        return membership, _application(rows[0] if rows else None, membership)
+    rows = fetch(_MEMBER_APPLICATION_SQL, [pk, user.pk])
+    memberships = memberships_remember(user, rows)
+    membership = membership_required(request, action)
+    found = next(row for row, member in zip(rows, memberships, strict=True) if member is membership)
+    return membership, _application(
+        found[MEMBERSHIP_COLUMNS:] if found[MEMBERSHIP_COLUMNS] is not None else None, membership
+    )
+
+
+def _application(values, membership) -> Application:
+    if values is None:
         raise Http404("No such application.")
-    application = _APPLICATION.load(rows[0])
-    Application.organization.field.set_cached_value(application, organization)
+    application = _APPLICATION.load(values)
+    Application.organization.field.set_cached_value(application, membership.organization)
     return application
 
 

@@ -4,12 +4,15 @@ ORM gives, on SQLite and on PostgreSQL alike."""
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db.models import Value
-from django.http import Http404
+from django.http import Http404, HttpRequest
+from django.test import RequestFactory
 from django.utils import timezone
 
-from accounts.models import Membership, Organization
-from accounts.selectors import memberships_for_user
+from accounts.models import Membership, Organization, User
+from accounts.roles import Action
+from accounts.selectors import SESSION_ORG_KEY, memberships_for_user
 from audit.models import AuditEvent
 from audit.services import audit_record
 from audit.verify import verify_trail
@@ -23,6 +26,13 @@ def _values(instance) -> dict:
     return {field.attname: getattr(instance, field.attname) for field in instance._meta.fields}
 
 
+def _request_as(user, organization_id=None) -> HttpRequest:
+    request = RequestFactory().get("/")
+    request.user = User.objects.get(pk=user.pk)  # nothing read yet, as at a request's start
+    request.session = {SESSION_ORG_KEY: organization_id} if organization_id else {}
+    return request
+
+
 @pytest.fixture
 def submitted(applicant, submit):
     application = submit(applicant, "Façade check ✓")  # assessed: every column filled
@@ -32,8 +42,8 @@ def submitted(applicant, submit):
     return application
 
 
-def test_an_application_read_by_fixed_sql_equals_the_orm_s(submitted, organization):
-    fixed = application_get_for_member(organization=organization, pk=submitted.pk)
+def test_an_application_read_by_fixed_sql_equals_the_orm_s(submitted, applicant):
+    _membership, fixed = application_get_for_member(_request_as(applicant), submitted.pk)
     orm = Application.objects.get(pk=submitted.pk)
 
     assert _values(fixed) == _values(orm)
@@ -42,20 +52,25 @@ def test_an_application_read_by_fixed_sql_equals_the_orm_s(submitted, organizati
     assert not fixed._state.adding and fixed._state.db == "default"
 
 
-def test_the_read_comes_with_the_organization_without_another_query(
-    submitted, organization, django_assert_num_queries
+def test_the_application_alone_when_the_memberships_are_read_already(
+    submitted, applicant, organization, django_assert_num_queries
 ):
+    request = _request_as(applicant)
+    memberships_for_user(request.user)
+
     with django_assert_num_queries(1):
-        application = application_get_for_member(organization=organization, pk=submitted.pk)
+        membership, application = application_get_for_member(request, submitted.pk)
         assert application.organization.name == organization.name
+
+    assert membership.organization == organization
+    assert _values(application) == _values(Application.objects.get(pk=submitted.pk))
+    with pytest.raises(Http404):
+        application_get_for_member(request, submitted.pk + 1000)
 
 
 def test_another_organization_s_application_is_not_found(submitted, outsider):
-    elsewhere = Organization.objects.create(
-        name="Elsewhere", country="GB", org_type="software_vendor"
-    )
     with pytest.raises(Http404):
-        application_get_for_member(organization=elsewhere, pk=submitted.pk)
+        application_get_for_member(_request_as(outsider), submitted.pk)
 
 
 def test_memberships_come_by_organization_name_with_their_organizations(
@@ -145,3 +160,47 @@ def test_the_published_version_comes_with_its_policy_and_its_long_texts_deferred
     assert version.policy.key == orm.policy.key
     assert version.get_deferred_fields() == {"golden_cases", "notes"}
     assert version.golden_cases == orm.golden_cases  # read when asked for
+
+
+@pytest.fixture
+def second_organization(applicant) -> Organization:
+    other = Organization.objects.create(name="Beta Vision", country="DE", org_type="commercial")
+    Membership.objects.create(user=applicant, organization=other, role="owner")
+    return other
+
+
+def test_a_page_reads_the_current_membership_and_its_application_in_one_query(
+    submitted, applicant, organization, second_organization, django_assert_num_queries
+):
+    request = _request_as(applicant, organization.pk)
+    with django_assert_num_queries(1):
+        membership, application = application_get_for_member(request, submitted.pk)
+        assert application.organization.name == organization.name
+
+    assert membership.organization == organization and membership.user == applicant
+    assert _values(application) == _values(Application.objects.get(pk=submitted.pk))
+
+
+def test_an_application_of_another_of_the_user_s_organizations_is_not_found_there(
+    submitted, applicant, second_organization
+):
+    """The user is a member of both, but acts in the other one: as everywhere in the portal,
+    only the current organization's applications are found."""
+    with pytest.raises(Http404):
+        application_get_for_member(_request_as(applicant, second_organization.pk), submitted.pk)
+
+
+def test_the_role_is_checked_before_the_application_is_shown(submitted, applicant, organization):
+    Membership.objects.filter(user=applicant).update(role="member")
+
+    with pytest.raises(PermissionDenied):
+        application_get_for_member(_request_as(applicant), submitted.pk, Action.MANAGE_MEMBERS)
+
+
+@pytest.mark.parametrize("path", ["/applications/{}/", "/applications/{}/edit/use_case/"])
+def test_an_id_beyond_what_the_database_holds_is_not_found(client, applicant, path):
+    client.force_login(applicant)
+
+    response = client.get(path.format(2**63))
+
+    assert response.status_code == 404

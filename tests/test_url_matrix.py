@@ -44,7 +44,7 @@ from accounts.models import (
     Subscription,
     User,
 )
-from accounts.selectors import SESSION_ORG_KEY
+from accounts.selectors import SESSION_ORG_KEY, membership_required
 from accounts.services import invitation_create, membership_add
 from accounts.tokens import invitation_token, verification_token
 from audit.middleware import DENIALS_PER_WINDOW, _recorded_path
@@ -1108,8 +1108,9 @@ def test_it_answers_400_to_an_empty_profile_form(world):
 # Negative controls: break a chokepoint on purpose; the matrices must notice.
 
 
-def _unscoped_application(*, organization, pk):
-    return get_object_or_404(Application.objects.select_related("organization"), pk=pk)
+def _unscoped_application(request, pk, action=None):
+    membership = membership_required(request, action)
+    return membership, get_object_or_404(Application.objects.select_related("organization"), pk=pk)
 
 
 def _unscoped_invitation(*, organization, pk):
@@ -1182,7 +1183,7 @@ def test_it_records_a_refusal_after_the_views_transaction_rolled_back(
     """With ATOMIC_REQUESTS the view's writes roll back with the 404; the event stays."""
     monkeypatch.setitem(connections["default"].settings_dict, "ATOMIC_REQUESTS", True)
 
-    def write_then_refuse(*, organization, pk):
+    def write_then_refuse(request, pk, action=None):
         audit_record(actor=applicant, verb="test.view_wrote", object_type="http", object_id="")
         raise Http404("No such application.")
 

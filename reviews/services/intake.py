@@ -9,7 +9,7 @@ from django.db.models import F
 
 from accounts.selectors import has_conflict_of_interest
 from audit.services import audit_record
-from config.rows import Columns, fetch, for_update, insert
+from config.rows import ID_RANGE, Columns, fetch, for_update, insert
 from config.tasks import enqueue_after_commit
 from entitlements import services as entitlement_services
 from reviews.decision import parse_facts
@@ -73,6 +73,8 @@ _LOCK_SQL = (
 def _lock(application_id: int, organization) -> Application:
     """Lock the organization's application for a customer's write (fixed SQL: a submission,
     the write that follows every draft, reads it so)."""
+    if application_id not in ID_RANGE:
+        raise Application.DoesNotExist("Application matching query does not exist.")
     rows = fetch(_LOCK_SQL + for_update(), [application_id, organization.pk])
     if not rows:
         raise Application.DoesNotExist("Application matching query does not exist.")

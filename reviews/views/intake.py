@@ -17,8 +17,9 @@ from ..forms.steps import stored_input
 
 
 def _editable(request, pk: int):
-    membership = membership_required(request, Action.FILE_APPLICATIONS)
-    application = selectors.application_get_for_member(organization=membership.organization, pk=pk)
+    membership, application = selectors.application_get_for_member(
+        request, pk, Action.FILE_APPLICATIONS
+    )
     if not application.is_editable:
         messages.info(request, "This application is no longer a draft.")
         return membership, application, redirect(application)

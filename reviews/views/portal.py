@@ -44,10 +44,7 @@ def application_list(request):
 
 
 def _member_application(request, pk: int, action=None):
-    membership = membership_required(request, action)
-    return membership, selectors.application_get_for_member(
-        organization=membership.organization, pk=pk
-    )
+    return selectors.application_get_for_member(request, pk, action)
 
 
 def _detail_context(application, membership, answer_form=None) -> dict:

@@ -12,7 +12,8 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.http import QueryDict
 
-from accounts.models import OrganizationType
+from accounts.models import OrganizationType, Subscription
+from config.rows import fetch
 from reviews import choices
 from reviews.decision import vocabulary
 from reviews.models import Capability
@@ -47,9 +48,21 @@ ATTESTATIONS = {
 }
 
 
+# The two lists a draft's forms read from the database, for the capabilities step and the
+# declarations step, and both again on submission: fixed SQL (config/rows.py says why).
+_CAPABILITIES_SQL = (
+    "SELECT code, label, description, active "  # noqa: S608
+    f'FROM {Capability._meta.db_table} ORDER BY "order", code'
+)
+_SUBSCRIPTIONS_SQL = (
+    f"SELECT identifier, label FROM {Subscription._meta.db_table} "  # noqa: S608
+    "WHERE organization_id = %s ORDER BY identifier"
+)
+
+
 def capability_choices() -> list[tuple[str, str]]:
     """Return the active capabilities of the catalogue policy staff keep, labelled for customers."""
-    rows = list(Capability.objects.values_list("code", "label", "description", "active"))
+    rows = fetch(_CAPABILITIES_SQL, [])
     if not rows:  # an empty catalogue falls back to the built-in labels
         return choices.CAPABILITIES
     return [
@@ -244,8 +257,8 @@ class DeclarationsStep(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["subscriptions"].choices = [
-            (s.identifier, f"{s.identifier} {s.label}".strip())
-            for s in self.context.organization.subscriptions.all()
+            (identifier, f"{identifier} {label}".strip())
+            for identifier, label in fetch(_SUBSCRIPTIONS_SQL, [self.context.organization.pk])
         ]
         for key in self.context.attestations():
             self.fields[f"attest_{key}"] = forms.BooleanField(

@@ -1,10 +1,12 @@
-"""Model instances from hand-written SQL, for the few reads every request makes.
+"""Model instances read and inserted with fixed SQL, for the few statements every customer
+request or submission runs (docs/architecture.md lists them).
 
-The ORM spends about 0.3 ms of CPU building and compiling each query and converting its row;
-on the access chokepoints every portal request goes through (the user's memberships, the
-application a page is about) that was a fifth of a draft step. A `Columns` reads the same
-row with fixed SQL and converts it as the ORM would (the fields' `from_db_value` and the
-backend's converters), so the instance is the one the ORM would have built.
+The ORM spends about 0.3 ms of CPU building and compiling each statement and converting its
+row; on the access chokepoints every portal request goes through (the user's memberships, the
+application a page is about) that was a fifth of a draft step. A `Columns` reads the same row
+with SQL written once and converts it as the ORM would (the fields' `from_db_value` and the
+backend's converters), so the instance is the one the ORM would have built; `insert` writes a
+new instance's row as `save()` would. Everything else goes through the ORM.
 """
 
 from __future__ import annotations

@@ -11,12 +11,12 @@ new instance's row as `save()` would. Everything else goes through the ORM.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
+from django.db.transaction import TransactionManagementError
 
 # What a bigint column can hold. An id from a URL outside it matches nothing (the ORM answers
 # so too, where the database would refuse the parameter): check before querying.
@@ -35,14 +35,15 @@ class Columns:
         quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
         self.sql = ", ".join(f"{alias}.{quote(field.column)}" for field in self.fields)
         self.table = f"{quote(model._meta.db_table)} {alias}"
-        self._converters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def __len__(self) -> int:
         return len(self.fields)
 
     def _for(self, connection) -> list[tuple[int, list[Callable], Any]]:
-        """(position, converters, column) for each column that needs converting."""
-        found = self._converters.get(connection)
+        """(position, converters, column) for each column that needs converting, kept on the
+        connection (a backend's converters are its own methods: they go with it)."""
+        cache = connection.__dict__.setdefault("_gatehouse_row_converters", {})
+        found = cache.get(self)
         if found is None:
             found = []
             for position, field in enumerate(self.fields):
@@ -52,7 +53,7 @@ class Columns:
                 )
                 if converters:
                     found.append((position, converters, column))
-            self._converters[connection] = found
+            cache[self] = found
         return found
 
     def load(self, values: Sequence, connection=None) -> Model:
@@ -120,7 +121,10 @@ def _insert_statement(model: type[Model]) -> tuple[str, list]:
 def for_update(of: str = "") -> str:
     """The row-locking clause for the default database (none on SQLite, which locks the whole
     database for a write anyway), optionally `OF` one table alias."""
-    features = connections[DEFAULT_DB_ALIAS].features
+    connection = connections[DEFAULT_DB_ALIAS]
+    features = connection.features
     if not features.has_select_for_update:
         return ""
+    if not connection.in_atomic_block:  # as the ORM's select_for_update() refuses too
+        raise TransactionManagementError("FOR UPDATE locks nothing outside a transaction.")
     return f" FOR UPDATE OF {of}" if of and features.has_select_for_update_of else " FOR UPDATE"

@@ -10,8 +10,9 @@ from . import services
 
 
 # once=False: the service is idempotent on its own (it locks the application, and a copy that
-# comes again finds it assessed and moved on from "submitted"), so a submission's assessment
-# takes no delivery lock and writes no receipt.
+# comes again finds these facts assessed and the application moved on from "submitted", even
+# when a policy was published in between), so a submission's assessment takes no delivery
+# lock and writes no receipt.
 @shared_task(bind=True, once=False, **RETRY_TRANSIENT)
 def assess_application(self, application_id: int) -> None:
     """Assess the application against the published policy (idempotent)."""

@@ -14,7 +14,7 @@ from audit.models import AuditEvent
 from config.celery import app as celery_app
 from config.errors import DatabaseUnavailableMiddleware
 from operations.models import TaskReceipt, WorkerHeartbeat
-from reviews.models import Application, Assessment
+from reviews.models import Application, Assessment, PolicyVersion
 from reviews.services import application_decide, application_submit
 from reviews.tasks import assess_application, send_review_email, sweep_unassessed
 
@@ -206,6 +206,34 @@ def test_it_assesses_once_when_the_assessment_runs_twice(applicant, organization
         == 1
     )
     assert Application.objects.get(pk=application.pk).status == Application.Status.IN_REVIEW
+
+
+def test_a_copy_of_the_assessment_after_a_new_policy_was_published_changes_nothing(
+    applicant, organization, published, draft
+):
+    """Assessment tasks keep no delivery receipt: a copy that comes after the application moved
+    on, with a version published in between, must not assess it again (the new version's own
+    re-assessment run does that, and flags approvals that became prohibited)."""
+    application = _submit(applicant, organization)
+    assess_application(application.pk)
+    before = (
+        Application.objects.filter(pk=application.pk).values().get(),
+        AuditEvent.objects.count(),
+        Assessment.objects.count(),
+    )
+    PolicyVersion.objects.filter(pk=published.pk).update(status=PolicyVersion.Status.RETIRED)
+    PolicyVersion.objects.filter(pk=draft.pk).update(
+        status=PolicyVersion.Status.PUBLISHED, published_at=timezone.now()
+    )
+
+    assess_application(application.pk)
+
+    after = (
+        Application.objects.filter(pk=application.pk).values().get(),
+        AuditEvent.objects.count(),
+        Assessment.objects.count(),
+    )
+    assert after == before
 
 
 def test_it_sends_one_decision_email_when_its_message_is_delivered_twice(

@@ -5,7 +5,9 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.db.models import Value
+from django.db.transaction import TransactionManagementError
 from django.http import Http404, HttpRequest
 from django.test import RequestFactory
 from django.utils import timezone
@@ -16,14 +18,18 @@ from accounts.selectors import SESSION_ORG_KEY, memberships_for_user
 from audit.models import AuditEvent
 from audit.services import audit_record
 from audit.verify import verify_trail
-from config.rows import insert
+from config.rows import for_update, insert
 from reviews.models import Application, PolicyVersion
 from reviews.policy import published_policy
 from reviews.selectors import application_get_for_member
 
 
 def _values(instance) -> dict:
-    return {field.attname: getattr(instance, field.attname) for field in instance._meta.fields}
+    """Every column's value with its type (0 == False, but a bool must come back a bool)."""
+    return {
+        field.attname: (type(value := getattr(instance, field.attname)), value)
+        for field in instance._meta.fields
+    }
 
 
 def _request_as(user, organization_id=None) -> HttpRequest:
@@ -115,7 +121,8 @@ def test_an_insert_writes_the_row_save_would_write(applicant, organization):
     assert {k: v for k, v in stored.items() if k not in ("id", "updated_at")} == {
         k: v for k, v in expected.items() if k not in ("id", "updated_at")
     }
-    assert stored["status"] == "draft" and stored["version"] == 1 and stored["draft_data"] == {}
+    assert stored["status"] == (str, "draft") and stored["version"] == (int, 1)
+    assert stored["draft_data"] == (dict, {})
 
 
 def test_an_insert_of_a_value_the_database_computes_falls_back_to_save(applicant, organization):
@@ -204,3 +211,14 @@ def test_an_id_beyond_what_the_database_holds_is_not_found(client, applicant, pa
     response = client.get(path.format(2**63))
 
     assert response.status_code == 404
+
+
+def test_a_row_lock_outside_a_transaction_is_refused(transactional_db):
+    """As the ORM's select_for_update() refuses: the lock would end with the statement."""
+    if connection.features.has_select_for_update:
+        with pytest.raises(TransactionManagementError):
+            for_update()
+        with transaction.atomic():
+            assert for_update(of="a") == " FOR UPDATE OF a"
+    else:  # SQLite locks the whole database for a write
+        assert for_update() == ""

@@ -115,6 +115,11 @@ _SAME_ASSESSMENT_SQL = (
 )
 
 
+def _assessed_before(application: Application, digest: str) -> bool:
+    """Whether these facts of the application were assessed under any policy version."""
+    return Assessment.objects.filter(application=application, facts_hash=digest).exists()
+
+
 def _lock_for_assessment(application_id: int) -> Application:
     rows = fetch(_ASSESS_LOCK_SQL + for_update(of="a"), [application_id])
     if not rows:
@@ -169,8 +174,13 @@ def application_assess(*, application_id: int, now: datetime) -> Assessment | No
     application = _lock_for_assessment(application_id)
     if application.status == Application.Status.WITHDRAWN:
         return None  # withdrawn before the worker got to it: nothing to assess
-    version, policy = published_policy()
     digest = facts_hash(application.facts)
+    if not workflow.allowed(application.status, "assess") and _assessed_before(application, digest):
+        # A copy of a task that already ran (assessment tasks keep no receipt): these facts
+        # were assessed and the application moved on. A policy published since re-assesses
+        # it through its own run, which also flags approvals that became prohibited.
+        return None
+    version, policy = published_policy()
     found = fetch(_SAME_ASSESSMENT_SQL, [application.pk, version.pk, digest])
     assessment = _ASSESSMENT.load(found[0]) if found else None
     created = assessment is None

@@ -542,7 +542,7 @@ def markdown(report, when, load, command, args) -> str:
             "another machine, 0.29), then 0.35-0.40 (connections, receipts, savepoints, "
             "selectors), 0.39-0.44 (locks and audit inserts), 0.41 (choice fields), 0.43-0.49 "
             "(the assessment's reads), 0.43 (memberships and application in one query, the "
-            "forms' lists); the ceiling's own rate moved between 490 and 680 requests/s "
+            "forms' lists); the ceiling's own rate moved between 450 and 680 requests/s "
             "from run to run, which moves the ratio with it.",
             "- Where the rest goes (the CPU table): Django still does about twice the "
             "ceiling's work per request (each step's form bound and validated, the draft "

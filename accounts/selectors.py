@@ -1,5 +1,7 @@
 """Read accounts data: the chokepoints that decide who belongs where and may do what."""
 
+from functools import cache
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
@@ -35,12 +37,8 @@ def memberships_remember(user, rows) -> list[Membership]:
     """Build the user's memberships from rows of `memberships_sql` and keep them on the user for
     the rest of the request."""
     memberships = []
-    split = len(_MEMBERSHIP)
     for row in rows:
-        membership = _MEMBERSHIP.load(row[:split])
-        Membership.organization.field.set_cached_value(
-            membership, _ORGANIZATION.load(row[split:MEMBERSHIP_COLUMNS])
-        )
+        membership = _MEMBERSHIP.load_with(row, "organization", _ORGANIZATION)
         Membership.user.field.set_cached_value(membership, user)
         memberships.append(membership)
     user._gatehouse_memberships = memberships
@@ -135,6 +133,7 @@ def _group_names(user, names=None) -> set[str]:
     return cached
 
 
+@cache  # written once: every page of a session not yet verified runs it
 def _standing_sql() -> str:
     from django.contrib.auth.models import Group
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -156,11 +155,7 @@ def second_factor_standing(user) -> tuple[bool, bool]:
     Every page asks this of a session not yet verified, so it is one fixed query (it was two
     ORM queries, a sixth of a customer's request); the staff groups it reads stay cached on
     the user for the rest of the request."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(_standing_sql(), [user.pk, user.pk])
-        names = [name for (name,) in cursor.fetchall()]
+    names = [name for (name,) in fetch(_standing_sql(), [user.pk, user.pk])]
     return None in names, StaffGroup.POLICY_STAFF in _group_names(user, names)
 
 

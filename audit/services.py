@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
-from config.rows import insert
+from config.rows import fetch, insert
 
 from .chain import GENESIS_HASH, canonical_bytes
 from .context import current_context
@@ -51,10 +51,8 @@ def audit_record(
     payload = _without_floats(payload or {})
     ip = clean_ipv6_address(context.ip) if context.ip and ":" in context.ip else context.ip
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(_HEAD_SQL)
-        head = cursor.fetchone()
-    prev_hash = head[0] if head else GENESIS_HASH
+    head = fetch(_HEAD_SQL, [])
+    prev_hash = head[0][0] if head else GENESIS_HASH
     fields = {
         "occurred_at": now,
         "actor_id": actor.pk if actor is not None else None,

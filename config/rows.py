@@ -56,9 +56,9 @@ class Columns:
             cache[self] = found
         return found
 
-    def load(self, values: Sequence, connection=None) -> Model:
+    def load(self, values: Sequence) -> Model:
         """Build the instance the ORM would build from these column values."""
-        connection = connection or connections[DEFAULT_DB_ALIAS]
+        connection = connections[DEFAULT_DB_ALIAS]
         values = list(values)
         for position, converters, column in self._for(connection):
             value = values[position]
@@ -66,6 +66,21 @@ class Columns:
                 value = converter(value, column, connection)
             values[position] = value
         return self.model.from_db(connection.alias, self.names, values)
+
+    def load_with(self, row: Sequence, field: str, related: Columns) -> Model:
+        """Build the instance from the row's first columns and, from the next ones, the object
+        its `field` points to (as `select_related(field)` would)."""
+        instance = self.load(row[: len(self)])
+        self.model._meta.get_field(field).set_cached_value(
+            instance, related.load(row[len(self) : len(self) + len(related)])
+        )
+        return instance
+
+    def prepared(self, field: str, value) -> Any:
+        """The value as the ORM would send it to the database for the field (JSON, times)."""
+        return self.model._meta.get_field(field).get_db_prep_save(
+            value, connections[DEFAULT_DB_ALIAS]
+        )
 
 
 def fetch(sql: str, params: Sequence) -> list[tuple]:

@@ -56,9 +56,7 @@ def published_policy() -> tuple[PolicyVersion, CompiledPolicy]:
     rows = fetch(_PUBLISHED_SQL, [PolicyVersion.Status.PUBLISHED])
     if not rows:
         raise PolicyVersion.DoesNotExist("No policy version is published.")
-    split = len(_VERSION)
-    version = _VERSION.load(rows[0][:split])
-    PolicyVersion.policy.field.set_cached_value(version, _POLICY.load(rows[0][split:]))
+    version = _VERSION.load_with(rows[0], "policy", _POLICY)
     return version, _compiled(version.pk, version.content_hash)
 
 

@@ -20,7 +20,7 @@ from accounts.selectors import (
 )
 from audit.models import AuditEvent
 from audit.selectors import audit_events_for_object
-from config.rows import ID_RANGE, Columns, fetch
+from config.rows import ID_RANGE, Columns, fetch, for_update
 from reviews.decision import evaluate, parse_facts
 
 from .models import Application, Assessment, Document, InformationRequest, ReviewAction
@@ -50,17 +50,18 @@ def application_version(pk: int) -> int:
     return Application.objects.values_list("version", flat=True).get(pk=pk)
 
 
-_APPLICATION = Columns(Application, "a")
 # Every customer page of an application, and every draft step (the busiest customer write),
 # reads it: fixed SQL, not the ORM (config/rows.py says why). Usually together with the
 # user's memberships, the current organization's row carrying the application's columns;
-# alone when the request has read the memberships already.
+# alone when the request has read the memberships already, or for a service's lock.
+APPLICATION_COLUMNS = Columns(Application, "a")
 _MEMBER_APPLICATION_SQL = memberships_sql(
-    also=f", {_APPLICATION.sql}",
-    join=f"LEFT JOIN {_APPLICATION.table} ON a.organization_id = m.organization_id AND a.id = %s",
+    also=f", {APPLICATION_COLUMNS.sql}",
+    join=f"LEFT JOIN {APPLICATION_COLUMNS.table} "
+    "ON a.organization_id = m.organization_id AND a.id = %s",
 )
 _APPLICATION_SQL = (
-    f"SELECT {_APPLICATION.sql} FROM {_APPLICATION.table} "  # noqa: S608
+    f"SELECT {APPLICATION_COLUMNS.sql} FROM {APPLICATION_COLUMNS.table} "  # noqa: S608
     "WHERE a.id = %s AND a.organization_id = %s"
 )
 
@@ -75,22 +76,33 @@ def application_get_for_member(request, pk: int, action=None) -> tuple[Membershi
     user = request.user
     if pk not in ID_RANGE or not user.is_authenticated or memberships_known(user):
         membership = membership_required(request, action)
-        rows = fetch(_APPLICATION_SQL, [pk, membership.organization_id]) if pk in ID_RANGE else []
-        return membership, _application(rows[0] if rows else None, membership)
+        try:
+            return membership, application_in(membership.organization, pk)
+        except Application.DoesNotExist:
+            raise Http404("No such application.") from None
     rows = fetch(_MEMBER_APPLICATION_SQL, [pk, user.pk])
     memberships = memberships_remember(user, rows)
     membership = membership_required(request, action)
-    found = next(row for row, member in zip(rows, memberships, strict=True) if member is membership)
-    return membership, _application(
-        found[MEMBERSHIP_COLUMNS:] if found[MEMBERSHIP_COLUMNS] is not None else None, membership
-    )
-
-
-def _application(values, membership) -> Application:
-    if values is None:
+    row = next(row for row, member in zip(rows, memberships, strict=True) if member is membership)
+    if row[MEMBERSHIP_COLUMNS] is None:
         raise Http404("No such application.")
-    application = _APPLICATION.load(values)
-    Application.organization.field.set_cached_value(application, membership.organization)
+    return membership, _of(membership.organization, row[MEMBERSHIP_COLUMNS:])
+
+
+def application_in(organization, pk: int, *, lock: bool = False) -> Application:
+    """Return the organization's application, or raise Application.DoesNotExist for one that is
+    missing or not theirs; `lock` locks its row for the caller's transaction (a service's
+    write). Customers' pages go through `application_get_for_member`."""
+    sql = _APPLICATION_SQL + (for_update() if lock else "")
+    rows = fetch(sql, [pk, organization.pk]) if pk in ID_RANGE else []
+    if not rows:
+        raise Application.DoesNotExist("Application matching query does not exist.")
+    return _of(organization, rows[0])
+
+
+def _of(organization, values) -> Application:
+    application = APPLICATION_COLUMNS.load(values)
+    Application.organization.field.set_cached_value(application, organization)
     return application
 
 

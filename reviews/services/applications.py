@@ -20,6 +20,7 @@ from reviews.decision import evaluate, parse_facts
 from .. import workflow
 from ..models import Application, Assessment
 from ..policy import published_policy
+from ..selectors import APPLICATION_COLUMNS
 
 
 class ReviewError(Exception):
@@ -97,12 +98,12 @@ def application_submit(*, actor, organization, role: str, title: str, facts: dic
     return application
 
 
-_APPLICATION = Columns(Application, "a")
 _ORGANIZATION = Columns(Organization, "o")
 # Every submission's assessment starts here: fixed SQL (config/rows.py), with the
 # organization, which the audit event names.
 _ASSESS_LOCK_SQL = (
-    f"SELECT {_APPLICATION.sql}, {_ORGANIZATION.sql} FROM {_APPLICATION.table} "  # noqa: S608
+    f"SELECT {APPLICATION_COLUMNS.sql}, {_ORGANIZATION.sql} "  # noqa: S608
+    f"FROM {APPLICATION_COLUMNS.table} "
     f"JOIN {_ORGANIZATION.table} ON o.id = a.organization_id WHERE a.id = %s"
 )
 
@@ -124,12 +125,7 @@ def _lock_for_assessment(application_id: int) -> Application:
     rows = fetch(_ASSESS_LOCK_SQL + for_update(of="a"), [application_id])
     if not rows:
         raise Application.DoesNotExist("Application matching query does not exist.")
-    split = len(_APPLICATION)
-    application = _APPLICATION.load(rows[0][:split])
-    Application.organization.field.set_cached_value(
-        application, _ORGANIZATION.load(rows[0][split:])
-    )
-    return application
+    return APPLICATION_COLUMNS.load_with(rows[0], "organization", _ORGANIZATION)
 
 
 def _store_assessment(application, version, policy, digest: str, now: datetime) -> Assessment:

@@ -9,7 +9,7 @@ from django.db.models import F
 
 from accounts.selectors import has_conflict_of_interest
 from audit.services import audit_record
-from config.rows import ID_RANGE, Columns, fetch, for_update, insert
+from config.rows import insert
 from config.tasks import enqueue_after_commit
 from entitlements import services as entitlement_services
 from reviews.decision import parse_facts
@@ -17,6 +17,7 @@ from reviews.decision import parse_facts
 from .. import documents, workflow
 from ..forms.steps import draft_data_from_facts
 from ..models import Application, Document, InformationRequest
+from ..selectors import APPLICATION_COLUMNS, application_in
 from .applications import ReviewError
 
 
@@ -63,25 +64,9 @@ def _audit(actor, role, verb, application, **payload):
     )
 
 
-_APPLICATION = Columns(Application, "a")
-_LOCK_SQL = (
-    f"SELECT {_APPLICATION.sql} FROM {_APPLICATION.table} "  # noqa: S608
-    "WHERE a.id = %s AND a.organization_id = %s"
-)
-
-
 def _lock(application_id: int, organization) -> Application:
-    """Lock the organization's application for a customer's write (fixed SQL: a submission,
-    the write that follows every draft, reads it so)."""
-    if application_id not in ID_RANGE:
-        raise Application.DoesNotExist("Application matching query does not exist.")
-    rows = fetch(_LOCK_SQL + for_update(), [application_id, organization.pk])
-    if not rows:
-        raise Application.DoesNotExist("Application matching query does not exist.")
-    application = _APPLICATION.load(rows[0])
     # The organization comes along: the pages that follow a write read it (their steps).
-    Application.organization.field.set_cached_value(application, organization)
-    return application
+    return application_in(organization, application_id, lock=True)
 
 
 def _transition(application: Application, action: str) -> str:
@@ -138,11 +123,6 @@ _SAVE_STEP_SQL = (
 )
 
 
-def _prepared(field: str, value):
-    """The value as the ORM would send it for the application's field (JSON, time zones)."""
-    return Application._meta.get_field(field).get_db_prep_save(value, connection)
-
-
 def application_save_step(
     *,
     actor,
@@ -176,7 +156,7 @@ def application_save_step(
         cursor.execute(
             _SAVE_STEP_SQL,
             [
-                *(_prepared(field, value) for field, value in changes.items()),
+                *(APPLICATION_COLUMNS.prepared(field, value) for field, value in changes.items()),
                 application.pk,
                 membership.organization_id,
                 version,
